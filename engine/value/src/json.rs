@@ -1,0 +1,2 @@
+//! JSON encoding and decoding of values.
+//! (Being written: see the value-semantics work item.)
