@@ -68,6 +68,28 @@ impl LineIndex {
     }
 }
 
+/// One source file: its name (as shown to users), its text and its line index.
+/// Shared by the loader, the evaluator and the diagnostics renderer.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub name: Arc<str>,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> SourceFile {
+        let text = text.into();
+        let lines = LineIndex::new(&text);
+        SourceFile { name: name.into(), text, lines }
+    }
+
+    /// The source range of a byte range of this file.
+    pub fn range(&self, bytes: std::ops::Range<usize>) -> SourceRange {
+        self.lines.range(&self.name, &self.text, bytes)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,

@@ -13,7 +13,7 @@ pub mod path;
 pub mod types;
 pub mod value;
 
-pub use diagnostic::{Diagnostic, Diagnostics, Pos, Severity, SourceRange};
+pub use diagnostic::{Diagnostic, Diagnostics, LineIndex, Pos, Severity, SourceFile, SourceRange};
 pub use number::Number;
 pub use path::{AttrPath, PathStep};
 pub use types::{ObjectType, Type};
