@@ -23,17 +23,34 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// Renders a template for `templatefile`: receives the template text, the
+/// file name (for diagnostics) and the variables object, and returns the
+/// rendered value or an error message. Provided by the expression evaluator.
+pub type TemplateFn = dyn Fn(&str, &str, &Value) -> Result<Value, String> + Send + Sync;
+
 /// What a function may need from its surroundings.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct FuncContext {
     /// The module's directory: filesystem functions resolve relative paths
     /// against it (`path.module`).
     pub base_dir: PathBuf,
+    /// The template renderer used by `templatefile`; without it,
+    /// `templatefile` fails.
+    pub template: Option<std::sync::Arc<TemplateFn>>,
+}
+
+impl std::fmt::Debug for FuncContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FuncContext")
+            .field("base_dir", &self.base_dir)
+            .field("template", &self.template.as_ref().map(|_| "<renderer>"))
+            .finish()
+    }
 }
 
 impl FuncContext {
     pub fn new(base_dir: impl Into<PathBuf>) -> FuncContext {
-        FuncContext { base_dir: base_dir.into() }
+        FuncContext { base_dir: base_dir.into(), template: None }
     }
 
     pub fn base_dir(&self) -> &Path {
