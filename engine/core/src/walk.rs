@@ -1,0 +1,141 @@
+//! A concurrent walk of a dependency graph: every node runs as soon as all
+//! of its dependencies have finished. When a node fails, whatever depends
+//! on it (directly or not) is skipped; everything else goes on, and the
+//! nodes already running finish.
+//!
+//! Edges point from a dependency to its dependent. Bounding concurrency is
+//! the caller's job (a semaphore around the expensive part of a node), so
+//! that cheap nodes never wait behind slow ones.
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+use std::future::Future;
+use tokio::task::JoinSet;
+
+/// How one node of a walk ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    /// Not run, because a dependency failed or was skipped.
+    Skipped,
+}
+
+/// Walks `graph`, calling `visit(node)` for each node once its
+/// dependencies have succeeded. `visit` returns whether the node
+/// succeeded. Returns the outcome of every node, indexed like the graph.
+pub async fn walk<N, E, F, Fut>(graph: &DiGraph<N, E>, visit: F) -> Vec<Outcome>
+where
+    F: Fn(NodeIndex) -> Fut,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    let n = graph.node_count();
+    let mut waiting: Vec<usize> = graph
+        .node_indices()
+        .map(|i| graph.neighbors_directed(i, Direction::Incoming).count())
+        .collect();
+    let mut blocked = vec![false; n];
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    let mut running: JoinSet<(NodeIndex, bool)> = JoinSet::new();
+    let mut ready: Vec<NodeIndex> = graph.node_indices().filter(|i| waiting[i.index()] == 0).collect();
+
+    loop {
+        while let Some(node) = ready.pop() {
+            if blocked[node.index()] {
+                finish(graph, node, Outcome::Skipped, &mut outcomes, &mut waiting, &mut blocked, &mut ready);
+                continue;
+            }
+            let fut = visit(node);
+            running.spawn(async move { (node, fut.await) });
+        }
+        let Some(done) = running.join_next().await else {
+            break;
+        };
+        let (node, ok) = match done {
+            Ok(r) => r,
+            // A panicking node is a bug; surface it instead of hiding it.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        let outcome = if ok { Outcome::Succeeded } else { Outcome::Failed };
+        finish(graph, node, outcome, &mut outcomes, &mut waiting, &mut blocked, &mut ready);
+    }
+    outcomes.into_iter().map(|o| o.unwrap_or(Outcome::Skipped)).collect()
+}
+
+fn finish<N, E>(
+    graph: &DiGraph<N, E>,
+    node: NodeIndex,
+    outcome: Outcome,
+    outcomes: &mut [Option<Outcome>],
+    waiting: &mut [usize],
+    blocked: &mut [bool],
+    ready: &mut Vec<NodeIndex>,
+) {
+    outcomes[node.index()] = Some(outcome);
+    for next in graph.neighbors_directed(node, Direction::Outgoing) {
+        if outcome != Outcome::Succeeded {
+            blocked[next.index()] = true;
+        }
+        waiting[next.index()] -= 1;
+        if waiting[next.index()] == 0 {
+            ready.push(next);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    fn graph(n: usize, edges: &[(u32, u32)]) -> DiGraph<(), ()> {
+        let mut g = DiGraph::new();
+        for _ in 0..n {
+            g.add_node(());
+        }
+        g.extend_with_edges(edges);
+        g
+    }
+
+    #[tokio::test]
+    async fn runs_in_dependency_order() {
+        // 0 -> 1 -> 3, 0 -> 2 -> 3
+        let g = graph(4, &[(0, 1), (0, 2), (1, 3), (2, 3)]);
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let o = order.clone();
+        let out = walk(&g, move |i| {
+            let o = o.clone();
+            async move {
+                o.lock().unwrap().push(i.index());
+                true
+            }
+        })
+        .await;
+        assert!(out.iter().all(|o| *o == Outcome::Succeeded));
+        let order = order.lock().unwrap().clone();
+        let pos = |n| order.iter().position(|&x| x == n).unwrap();
+        assert!(pos(0) < pos(1) && pos(0) < pos(2) && pos(1) < pos(3) && pos(2) < pos(3));
+    }
+
+    #[tokio::test]
+    async fn failure_skips_dependents_only() {
+        // 0 fails; 1 depends on 0; 3 depends on 1; 2 is independent.
+        let g = graph(4, &[(0, 1), (1, 3)]);
+        let out = walk(&g, |i| async move { i.index() != 0 }).await;
+        assert_eq!(out, vec![Outcome::Failed, Outcome::Skipped, Outcome::Succeeded, Outcome::Skipped]);
+    }
+
+    #[tokio::test]
+    async fn independent_nodes_run_concurrently() {
+        let g = graph(100, &[]);
+        let start = std::time::Instant::now();
+        let out = walk(&g, |_| async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            true
+        })
+        .await;
+        assert_eq!(out.len(), 100);
+        // 100 sequential sleeps would take 5 s.
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+}
