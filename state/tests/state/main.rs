@@ -1,0 +1,9 @@
+//! Integration tests of the SQLite state store.
+
+mod fixtures;
+mod locks;
+mod migrations;
+mod outputs_runs;
+mod resources;
+mod throughput;
+mod versions;

@@ -1,0 +1,89 @@
+use gitform_state::sqlite::latest_schema_version;
+use gitform_state::{SqliteStore, StateError, StateStore};
+use serde_json::json;
+
+use crate::fixtures::{in_version, record};
+
+#[test]
+fn fresh_database_is_migrated_and_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dirs/state.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(
+        path.exists(),
+        "open creates parent directories and the file"
+    );
+    assert_eq!(store.schema_version().unwrap(), latest_schema_version());
+    assert_eq!(store.current_serial().unwrap(), 0);
+    assert!(store.list_resources().unwrap().is_empty());
+    assert!(store.list_versions().unwrap().is_empty());
+    assert!(store.outputs().unwrap().is_empty());
+    assert_eq!(store.current_lock().unwrap(), None);
+    assert_eq!(store.path(), Some(path.as_path()));
+}
+
+#[test]
+fn reopen_keeps_schema_lineage_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let lineage = {
+        let store = SqliteStore::open(&path).unwrap();
+        in_version(&store, |s| {
+            store
+                .put_resource(s, &record("random_id.a", json!({"id": "x"})))
+                .unwrap()
+        });
+        store.lineage().unwrap()
+    };
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_schema_version());
+    assert_eq!(store.lineage().unwrap(), lineage);
+    assert_eq!(store.current_serial().unwrap(), 1);
+    assert_eq!(
+        store
+            .get_resource("random_id.a")
+            .unwrap()
+            .unwrap()
+            .attributes,
+        json!({"id": "x"})
+    );
+}
+
+#[test]
+fn databases_get_distinct_lineages() {
+    let a = SqliteStore::open_in_memory().unwrap().lineage().unwrap();
+    let b = SqliteStore::open_in_memory().unwrap().lineage().unwrap();
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 36);
+}
+
+#[test]
+fn wal_mode_is_used_for_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let _store = SqliteStore::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA user_version = 999").unwrap();
+    drop(conn);
+    match SqliteStore::open(&path) {
+        Err(StateError::SchemaTooNew {
+            found: 999,
+            supported,
+        }) => {
+            assert_eq!(supported, latest_schema_version());
+        }
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+}
