@@ -1,9 +1,219 @@
-//! Terraform's console format for values.
-//! (Being written: see the value-semantics work item.)
+//! Terraform's console format for values (`terraform console`, and the
+//! values shown in `terraform output`).
+//!
+//! Tuples print as `[...]`, lists as `tolist([...])`, sets as `toset([...])`,
+//! objects as `{...}` and maps as `tomap({...})`, with one element per line,
+//! two spaces of indentation per level, a trailing comma after each sequence
+//! element and `"key" = value` entries (not aligned). Strings with a newline
+//! print as heredocs. Unknowns print `(known after apply)` and sensitive values
+//! `(sensitive value)`. A null inside a list, set or map prints with its type
+//! (`tostring(null)`), inferred from its siblings since [`Value::Null`] is
+//! untyped.
 
+use crate::convert::value_type;
+use crate::types::Type;
 use crate::value::Value;
 
 /// Formats a value as `terraform console` prints it.
 pub fn format_console(v: &Value) -> String {
-    format!("{v:?}")
+    let mut out = String::new();
+    write_value(&mut out, v, 0, &Type::Dynamic);
+    out
+}
+
+fn write_value(out: &mut String, v: &Value, indent: usize, ty: &Type) {
+    match v {
+        Value::Unknown(_) => out.push_str("(known after apply)"),
+        Value::Sensitive(_) => out.push_str("(sensitive value)"),
+        Value::Null => out.push_str(&typed_null(ty)),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_canonical_string()),
+        Value::String(s) => write_string(out, s, indent),
+        Value::Tuple(elems) => {
+            write_sequence(out, elems.iter().map(|e| (e, Type::Dynamic)), indent)
+        }
+        Value::List(elems) | Value::Set(elems) => {
+            let ety = value_type(v)
+                .element_type()
+                .cloned()
+                .unwrap_or(Type::Dynamic);
+            out.push_str(if matches!(v, Value::List(_)) {
+                "tolist("
+            } else {
+                "toset("
+            });
+            write_sequence(out, elems.iter().map(|e| (e, ety.clone())), indent);
+            out.push(')');
+        }
+        Value::Object(attrs) => write_mapping(
+            out,
+            attrs.iter().map(|(k, e)| (k, e, Type::Dynamic)),
+            indent,
+        ),
+        Value::Map(entries) => {
+            let ety = value_type(v)
+                .element_type()
+                .cloned()
+                .unwrap_or(Type::Dynamic);
+            out.push_str("tomap(");
+            write_mapping(
+                out,
+                entries.iter().map(|(k, e)| (k, e, ety.clone())),
+                indent,
+            );
+            out.push(')');
+        }
+    }
+}
+
+fn typed_null(ty: &Type) -> String {
+    match ty {
+        Type::Dynamic => "null".into(),
+        Type::String => "tostring(null)".into(),
+        Type::Number => "tonumber(null)".into(),
+        Type::Bool => "tobool(null)".into(),
+        Type::List(e) => format!("tolist(null) /* of {} */", e.friendly_name()),
+        Type::Set(e) => format!("toset(null) /* of {} */", e.friendly_name()),
+        Type::Map(e) => format!("tomap(null) /* of {} */", e.friendly_name()),
+        other => format!("null /* {} */", other.friendly_name()),
+    }
+}
+
+fn write_sequence<'a>(
+    out: &mut String,
+    elems: impl Iterator<Item = (&'a Value, Type)>,
+    indent: usize,
+) {
+    out.push('[');
+    let inner = indent + 2;
+    let mut any = false;
+    for (e, ty) in elems {
+        any = true;
+        out.push('\n');
+        push_indent(out, inner);
+        write_value(out, e, inner, &ty);
+        out.push(',');
+    }
+    if any {
+        out.push('\n');
+        push_indent(out, indent);
+    }
+    out.push(']');
+}
+
+fn write_mapping<'a>(
+    out: &mut String,
+    entries: impl Iterator<Item = (&'a String, &'a Value, Type)>,
+    indent: usize,
+) {
+    out.push('{');
+    let inner = indent + 2;
+    let mut any = false;
+    for (k, e, ty) in entries {
+        any = true;
+        out.push('\n');
+        push_indent(out, inner);
+        write_string(out, k, inner);
+        out.push_str(" = ");
+        write_value(out, e, inner, &ty);
+    }
+    if any {
+        out.push('\n');
+        push_indent(out, indent);
+    }
+    out.push('}');
+}
+
+fn push_indent(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// A string as Terraform's console prints it: quoted, or as a heredoc
+/// (`<<EOT` at the top level, `<<-EOT` when indented) when it has a newline.
+fn write_string(out: &mut String, s: &str, indent: usize) {
+    if !s.contains('\n') {
+        out.push_str(&go_quote(s));
+        return;
+    }
+    let lines: Vec<&str> = s.split('\n').collect();
+    let mut delimiter = String::from("EOT");
+    while lines.iter().any(|l| l.trim() == delimiter) {
+        delimiter.push('_');
+    }
+    out.push_str(if indent > 0 { "<<-" } else { "<<" });
+    out.push_str(&delimiter);
+    for line in lines {
+        out.push('\n');
+        push_indent(out, indent);
+        out.push_str(line);
+    }
+    out.push('\n');
+    push_indent(out, indent);
+    out.push_str(&delimiter);
+}
+
+/// Quotes a string as Go's `strconv.Quote` does: `\"`, `\\`, the short
+/// escapes `\a \b \f \n \r \t \v`, `\xHH` for other ASCII controls and
+/// `\uHHHH`/`\UHHHHHHHH` for other non-printable characters. Printable
+/// Unicode is kept as is.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if is_go_printable(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An approximation of Go's `unicode.IsPrint`: letters, marks, numbers,
+/// punctuation, symbols and the ASCII space. Controls, other spaces, format
+/// characters, private-use characters and non-characters are not printable.
+fn is_go_printable(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || c.is_whitespace() {
+        return false;
+    }
+    let u = c as u32;
+    let non_printable: &[(u32, u32)] = &[
+        (0x00A0, 0x00A0),
+        (0x00AD, 0x00AD),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x08E2, 0x08E2),
+        (0x180E, 0x180E),
+        (0x200B, 0x200F),
+        (0x2028, 0x202F),
+        (0x205F, 0x206F),
+        (0xD800, 0xF8FF),
+        (0xFEFF, 0xFEFF),
+        (0xFFF0, 0xFFFB),
+        (0xFFFE, 0xFFFF),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1343F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0000, 0xE007F),
+        (0xF0000, 0x10FFFF),
+    ];
+    !non_printable.iter().any(|&(lo, hi)| (lo..=hi).contains(&u)) && (u & 0xFFFE) != 0xFFFE
 }

@@ -1,9 +1,37 @@
 //! JSON encoding and decoding of values.
-//! (Being written: see the value-semantics work item.)
+//!
+//! - [`to_json_string`] is the exact text of Terraform's `jsonencode`;
+//!   [`from_json`] is `jsondecode`.
+//! - [`from_json_typed`] reads JSON as a value of a known type (state).
+//! - [`to_tagged_json`] / [`from_tagged_json`] are a lossless encoding that
+//!   keeps unknowns, sensitive marks and the collection kinds (for plan files
+//!   and the plugin protocol).
+//! - [`type_to_json`] / [`type_from_json`] encode types as cty does.
+//!
+//! # The tagged format
+//!
+//! Plain JSON where that is unambiguous, a wrapper object with a `"$t"` key
+//! otherwise:
+//!
+//! | value              | encoding                                        |
+//! |--------------------|-------------------------------------------------|
+//! | null, bool, string | JSON null, bool, string                         |
+//! | number             | JSON number, exact decimal text                 |
+//! | tuple              | JSON array of encoded elements                  |
+//! | object             | JSON object of encoded attributes, or `{"$t":"object","v":{...}}` when an attribute is named `$t` |
+//! | list               | `{"$t":"list","v":[...]}`                       |
+//! | set                | `{"$t":"set","v":[...]}`                        |
+//! | map                | `{"$t":"map","v":{...}}`                        |
+//! | unknown of type T  | `{"$t":"unknown","type":<type_to_json(T)>}`     |
+//! | sensitive v        | `{"$t":"sensitive","v":<encoded v>}`            |
 
-use crate::path::AttrPath;
-use crate::types::Type;
+use crate::convert::value_type;
+use crate::number::Number;
+use crate::path::{AttrPath, PathStep};
+use crate::types::{ObjectType, Type};
 use crate::value::Value;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
 
 /// Why a value could not be encoded to or decoded from JSON.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -13,53 +41,510 @@ pub struct JsonError {
     pub message: String,
 }
 
-/// Encodes a value as `jsonencode` does. Unknowns are an error; sensitive
-/// marks are looked through.
-pub fn to_json(v: &Value) -> Result<serde_json::Value, JsonError> {
-    let _ = v;
-    Ok(serde_json::Value::Null)
+impl JsonError {
+    fn new(path: &[PathStep], message: impl Into<String>) -> JsonError {
+        JsonError {
+            path: AttrPath(path.to_vec()),
+            message: message.into(),
+        }
+    }
 }
 
-/// The exact text of Terraform's `jsonencode`.
+/// The tag key of wrapper objects in the tagged format.
+pub const TAG_KEY: &str = "$t";
+
+fn json_number(n: &Number) -> Json {
+    match n.to_canonical_string().parse::<serde_json::Number>() {
+        Ok(num) => Json::Number(num),
+        // Unreachable with canonical decimal text; keep the text rather than panic.
+        Err(_) => Json::String(n.to_canonical_string()),
+    }
+}
+
+fn number_from_json(n: &serde_json::Number) -> Option<Number> {
+    Number::parse(&n.to_string())
+}
+
+/// Encodes a value as `jsonencode` does: sets, lists and tuples as arrays,
+/// maps and objects as objects. Unknowns are an error; sensitive marks are
+/// looked through.
+pub fn to_json(v: &Value) -> Result<Json, JsonError> {
+    let mut path = Vec::new();
+    to_json_inner(v, &mut path)
+}
+
+fn to_json_inner(v: &Value, path: &mut Vec<PathStep>) -> Result<Json, JsonError> {
+    Ok(match v {
+        Value::Null => Json::Null,
+        Value::Unknown(_) => return Err(JsonError::new(path, "value is not yet known")),
+        Value::Sensitive(inner) => to_json_inner(inner, path)?,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(n) => json_number(n),
+        Value::String(s) => Json::String(s.clone()),
+        Value::List(elems) | Value::Set(elems) | Value::Tuple(elems) => {
+            let mut out = Vec::with_capacity(elems.len());
+            for (i, e) in elems.iter().enumerate() {
+                path.push(PathStep::Index(i as i64));
+                out.push(to_json_inner(e, path)?);
+                path.pop();
+            }
+            Json::Array(out)
+        }
+        Value::Map(m) | Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, e) in m {
+                path.push(entry_step(v, k));
+                out.insert(k.clone(), to_json_inner(e, path)?);
+                path.pop();
+            }
+            Json::Object(out)
+        }
+    })
+}
+
+fn entry_step(container: &Value, key: &str) -> PathStep {
+    match container {
+        Value::Map(_) => PathStep::Key(key.to_string()),
+        _ => PathStep::Attr(key.to_string()),
+    }
+}
+
+/// The exact text of Terraform's `jsonencode`: compact, keys sorted, numbers
+/// in plain decimal, `<`, `>`, `&`, U+2028 and U+2029 escaped as Go does.
 pub fn to_json_string(v: &Value) -> Result<String, JsonError> {
-    to_json(v).map(|j| j.to_string())
+    let mut out = String::new();
+    let mut path = Vec::new();
+    write_json(&mut out, v, &mut path)?;
+    Ok(out)
+}
+
+fn write_json(out: &mut String, v: &Value, path: &mut Vec<PathStep>) -> Result<(), JsonError> {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Unknown(_) => return Err(JsonError::new(path, "value is not yet known")),
+        Value::Sensitive(inner) => write_json(out, inner, path)?,
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_canonical_string()),
+        Value::String(s) => write_json_string(out, s),
+        Value::List(elems) | Value::Set(elems) | Value::Tuple(elems) => {
+            out.push('[');
+            for (i, e) in elems.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                path.push(PathStep::Index(i as i64));
+                write_json(out, e, path)?;
+                path.pop();
+            }
+            out.push(']');
+        }
+        Value::Map(m) | Value::Object(m) => {
+            out.push('{');
+            for (i, (k, e)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(out, k);
+                out.push(':');
+                path.push(entry_step(v, k));
+                write_json(out, e, path)?;
+                path.pop();
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+/// A JSON string as Go's `encoding/json` writes it (HTML-safe).
+pub fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Decodes JSON with implied types, as `jsondecode` does: objects become
 /// objects, arrays tuples, numbers exact numbers.
-pub fn from_json(j: &serde_json::Value) -> Value {
-    let _ = j;
-    Value::Null
+pub fn from_json(j: &Json) -> Value {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => match number_from_json(n) {
+            Some(n) => Value::Number(n),
+            None => Value::String(n.to_string()),
+        },
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(a) => Value::Tuple(a.iter().map(from_json).collect()),
+        Json::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
+    }
 }
 
-/// Decodes JSON as a value of type `ty` (arrays become lists/sets/tuples and
-/// objects maps/objects as the type says).
-pub fn from_json_typed(j: &serde_json::Value, ty: &Type) -> Result<Value, JsonError> {
-    let _ = ty;
-    Ok(from_json(j))
+/// Decodes JSON as a value of type `ty`, as Terraform reads state: arrays
+/// become lists, sets or tuples and objects maps or objects as the type says.
+/// Primitives are read leniently as cty does (`"12"` for a number, `12` for a
+/// string). `Dynamic` takes the implied type of the JSON. Object attributes
+/// missing from the JSON are null; unexpected ones are an error.
+pub fn from_json_typed(j: &Json, ty: &Type) -> Result<Value, JsonError> {
+    let mut path = Vec::new();
+    typed_inner(j, ty, &mut path)
 }
 
-/// Lossless encoding keeping unknowns, sensitive marks and exact types.
-pub fn to_tagged_json(v: &Value) -> serde_json::Value {
-    let _ = v;
-    serde_json::Value::Null
+fn typed_inner(j: &Json, ty: &Type, path: &mut Vec<PathStep>) -> Result<Value, JsonError> {
+    if j.is_null() {
+        return Ok(Value::Null);
+    }
+    let wrong =
+        |path: &[PathStep]| JsonError::new(path, format!("{} required", ty.friendly_name()));
+    Ok(match ty {
+        Type::Dynamic => from_json(j),
+        Type::String => match j {
+            Json::String(s) => Value::String(s.clone()),
+            Json::Number(n) => Value::String(n.to_string()),
+            Json::Bool(b) => Value::String(b.to_string()),
+            _ => return Err(wrong(path)),
+        },
+        Type::Number => match j {
+            Json::Number(n) => Value::Number(number_from_json(n).ok_or_else(|| wrong(path))?),
+            Json::String(s) => Value::Number(Number::parse(s).ok_or_else(|| wrong(path))?),
+            _ => return Err(wrong(path)),
+        },
+        Type::Bool => match j {
+            Json::Bool(b) => Value::Bool(*b),
+            Json::String(s) if s == "true" => Value::Bool(true),
+            Json::String(s) if s == "false" => Value::Bool(false),
+            _ => return Err(wrong(path)),
+        },
+        Type::List(ety) | Type::Set(ety) => {
+            let Json::Array(a) = j else {
+                return Err(wrong(path));
+            };
+            let mut out = Vec::with_capacity(a.len());
+            for (i, e) in a.iter().enumerate() {
+                path.push(PathStep::Index(i as i64));
+                out.push(typed_inner(e, ety, path)?);
+                path.pop();
+            }
+            if matches!(ty, Type::Set(_)) {
+                Value::set(out)
+            } else {
+                Value::List(out)
+            }
+        }
+        Type::Tuple(etys) => {
+            let Json::Array(a) = j else {
+                return Err(wrong(path));
+            };
+            if a.len() != etys.len() {
+                return Err(JsonError::new(
+                    path,
+                    format!("tuple of {} elements required, got {}", etys.len(), a.len()),
+                ));
+            }
+            let mut out = Vec::with_capacity(a.len());
+            for (i, (e, t)) in a.iter().zip(etys).enumerate() {
+                path.push(PathStep::Index(i as i64));
+                out.push(typed_inner(e, t, path)?);
+                path.pop();
+            }
+            Value::Tuple(out)
+        }
+        Type::Map(ety) => {
+            let Json::Object(o) = j else {
+                return Err(wrong(path));
+            };
+            let mut out = BTreeMap::new();
+            for (k, e) in o {
+                path.push(PathStep::Key(k.clone()));
+                out.insert(k.clone(), typed_inner(e, ety, path)?);
+                path.pop();
+            }
+            Value::Map(out)
+        }
+        Type::Object(ot) => {
+            let Json::Object(o) = j else {
+                return Err(wrong(path));
+            };
+            if let Some(extra) = o.keys().find(|k| !ot.attrs.contains_key(*k)) {
+                return Err(JsonError::new(
+                    path,
+                    format!("unsupported attribute {extra:?}"),
+                ));
+            }
+            let mut out = BTreeMap::new();
+            for (k, t) in &ot.attrs {
+                path.push(PathStep::Attr(k.clone()));
+                let v = match o.get(k) {
+                    Some(e) => typed_inner(e, t, path)?,
+                    None => Value::Null,
+                };
+                path.pop();
+                out.insert(k.clone(), v);
+            }
+            Value::Object(out)
+        }
+    })
 }
 
-/// Inverse of [`to_tagged_json`].
-pub fn from_tagged_json(j: &serde_json::Value) -> Result<Value, JsonError> {
-    let _ = j;
-    Ok(Value::Null)
-}
+// ---------------------------------------------------------------------------
+// Types as JSON.
 
 /// Encodes a type as cty's JSON type syntax: `"string"`, `["list","string"]`,
-/// `["object",{"a":"number"}]`, `"dynamic"`.
-pub fn type_to_json(ty: &Type) -> serde_json::Value {
-    let _ = ty;
-    serde_json::Value::String("dynamic".into())
+/// `["tuple",["string","number"]]`, `["object",{"a":"number"}]`, `"dynamic"`.
+/// Object types with optional attributes add their names as a third element
+/// (as cty does) and, when any has a default, a fourth element mapping names
+/// to tagged defaults.
+pub fn type_to_json(ty: &Type) -> Json {
+    match ty {
+        Type::Dynamic => Json::from("dynamic"),
+        Type::String => Json::from("string"),
+        Type::Number => Json::from("number"),
+        Type::Bool => Json::from("bool"),
+        Type::List(t) => Json::Array(vec![Json::from("list"), type_to_json(t)]),
+        Type::Set(t) => Json::Array(vec![Json::from("set"), type_to_json(t)]),
+        Type::Map(t) => Json::Array(vec![Json::from("map"), type_to_json(t)]),
+        Type::Tuple(ts) => Json::Array(vec![
+            Json::from("tuple"),
+            Json::Array(ts.iter().map(type_to_json).collect()),
+        ]),
+        Type::Object(o) => {
+            let attrs: Map<String, Json> = o
+                .attrs
+                .iter()
+                .map(|(k, t)| (k.clone(), type_to_json(t)))
+                .collect();
+            let mut out = vec![Json::from("object"), Json::Object(attrs)];
+            if !o.optional.is_empty() {
+                out.push(Json::Array(
+                    o.optional.keys().map(|k| Json::from(k.as_str())).collect(),
+                ));
+                let defaults: Map<String, Json> = o
+                    .optional
+                    .iter()
+                    .filter_map(|(k, d)| d.as_ref().map(|d| (k.clone(), to_tagged_json(d))))
+                    .collect();
+                if !defaults.is_empty() {
+                    out.push(Json::Object(defaults));
+                }
+            }
+            Json::Array(out)
+        }
+    }
 }
 
 /// Inverse of [`type_to_json`].
-pub fn type_from_json(j: &serde_json::Value) -> Result<Type, JsonError> {
-    let _ = j;
-    Ok(Type::Dynamic)
+pub fn type_from_json(j: &Json) -> Result<Type, JsonError> {
+    let bad = || JsonError::new(&[], format!("invalid type specification: {j}"));
+    match j {
+        Json::String(s) => match s.as_str() {
+            "dynamic" => Ok(Type::Dynamic),
+            "string" => Ok(Type::String),
+            "number" => Ok(Type::Number),
+            "bool" => Ok(Type::Bool),
+            _ => Err(bad()),
+        },
+        Json::Array(a) => {
+            let kind = a.first().and_then(Json::as_str).ok_or_else(bad)?;
+            let arg = a.get(1).ok_or_else(bad)?;
+            match kind {
+                "list" => Ok(Type::list(type_from_json(arg)?)),
+                "set" => Ok(Type::set(type_from_json(arg)?)),
+                "map" => Ok(Type::map(type_from_json(arg)?)),
+                "tuple" => {
+                    let ts = arg.as_array().ok_or_else(bad)?;
+                    Ok(Type::Tuple(
+                        ts.iter().map(type_from_json).collect::<Result<_, _>>()?,
+                    ))
+                }
+                "object" => {
+                    let attrs = arg.as_object().ok_or_else(bad)?;
+                    let mut ot = ObjectType::default();
+                    for (k, t) in attrs {
+                        ot.attrs.insert(k.clone(), type_from_json(t)?);
+                    }
+                    if let Some(opt) = a.get(2) {
+                        for name in opt.as_array().ok_or_else(bad)? {
+                            let name = name.as_str().ok_or_else(bad)?;
+                            ot.optional.insert(name.to_string(), None);
+                        }
+                    }
+                    if let Some(defaults) = a.get(3) {
+                        for (k, d) in defaults.as_object().ok_or_else(bad)? {
+                            ot.optional.insert(k.clone(), Some(from_tagged_json(d)?));
+                        }
+                    }
+                    Ok(Type::Object(ot))
+                }
+                _ => Err(bad()),
+            }
+        }
+        _ => Err(bad()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The tagged (lossless) encoding.
+
+fn tagged(tag: &str, key: &str, v: Json) -> Json {
+    let mut m = Map::new();
+    m.insert(TAG_KEY.to_string(), Json::from(tag));
+    m.insert(key.to_string(), v);
+    Json::Object(m)
+}
+
+/// Lossless encoding keeping unknowns, sensitive marks and collection kinds.
+/// See the module documentation for the format.
+pub fn to_tagged_json(v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(n) => json_number(n),
+        Value::String(s) => Json::String(s.clone()),
+        Value::Tuple(elems) => Json::Array(elems.iter().map(to_tagged_json).collect()),
+        Value::Object(m) => {
+            let obj = Json::Object(
+                m.iter()
+                    .map(|(k, e)| (k.clone(), to_tagged_json(e)))
+                    .collect(),
+            );
+            if m.contains_key(TAG_KEY) {
+                tagged("object", "v", obj)
+            } else {
+                obj
+            }
+        }
+        Value::List(elems) => tagged(
+            "list",
+            "v",
+            Json::Array(elems.iter().map(to_tagged_json).collect()),
+        ),
+        Value::Set(elems) => tagged(
+            "set",
+            "v",
+            Json::Array(elems.iter().map(to_tagged_json).collect()),
+        ),
+        Value::Map(m) => tagged(
+            "map",
+            "v",
+            Json::Object(
+                m.iter()
+                    .map(|(k, e)| (k.clone(), to_tagged_json(e)))
+                    .collect(),
+            ),
+        ),
+        Value::Unknown(t) => tagged("unknown", "type", type_to_json(t)),
+        Value::Sensitive(inner) => tagged("sensitive", "v", to_tagged_json(inner)),
+    }
+}
+
+/// Inverse of [`to_tagged_json`].
+pub fn from_tagged_json(j: &Json) -> Result<Value, JsonError> {
+    let mut path = Vec::new();
+    tagged_inner(j, &mut path)
+}
+
+fn tagged_inner(j: &Json, path: &mut Vec<PathStep>) -> Result<Value, JsonError> {
+    Ok(match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Number(
+            number_from_json(n)
+                .ok_or_else(|| JsonError::new(path, format!("invalid number {n}")))?,
+        ),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(a) => Value::Tuple(tagged_elems(a, path)?),
+        Json::Object(o) => match o.get(TAG_KEY) {
+            None => Value::Object(tagged_entries(o, true, path)?),
+            Some(tag) => {
+                let tag = tag.as_str().unwrap_or_default();
+                let field = |key: &str| {
+                    o.get(key).ok_or_else(|| {
+                        JsonError::new(path, format!("tagged value {tag:?} lacks {key:?}"))
+                    })
+                };
+                match tag {
+                    "list" | "set" => {
+                        let elems = field("v")?
+                            .as_array()
+                            .ok_or_else(|| JsonError::new(path, format!("{tag} needs an array")))?;
+                        let elems = tagged_elems(elems, path)?;
+                        if tag == "set" {
+                            Value::set(elems)
+                        } else {
+                            Value::List(elems)
+                        }
+                    }
+                    "map" | "object" => {
+                        let entries = field("v")?.as_object().ok_or_else(|| {
+                            JsonError::new(path, format!("{tag} needs an object"))
+                        })?;
+                        let entries = tagged_entries(entries, tag == "object", path)?;
+                        if tag == "map" {
+                            Value::Map(entries)
+                        } else {
+                            Value::Object(entries)
+                        }
+                    }
+                    "unknown" => {
+                        Value::Unknown(type_from_json(field("type")?).map_err(|mut e| {
+                            e.path = AttrPath(path.clone());
+                            e
+                        })?)
+                    }
+                    "sensitive" => tagged_inner(field("v")?, path)?.sensitive(),
+                    other => return Err(JsonError::new(path, format!("unknown tag {other:?}"))),
+                }
+            }
+        },
+    })
+}
+
+fn tagged_elems(a: &[Json], path: &mut Vec<PathStep>) -> Result<Vec<Value>, JsonError> {
+    let mut out = Vec::with_capacity(a.len());
+    for (i, e) in a.iter().enumerate() {
+        path.push(PathStep::Index(i as i64));
+        out.push(tagged_inner(e, path)?);
+        path.pop();
+    }
+    Ok(out)
+}
+
+fn tagged_entries(
+    o: &Map<String, Json>,
+    attrs: bool,
+    path: &mut Vec<PathStep>,
+) -> Result<BTreeMap<String, Value>, JsonError> {
+    let mut out = BTreeMap::new();
+    for (k, e) in o {
+        path.push(if attrs {
+            PathStep::Attr(k.clone())
+        } else {
+            PathStep::Key(k.clone())
+        });
+        out.insert(k.clone(), tagged_inner(e, path)?);
+        path.pop();
+    }
+    Ok(out)
+}
+
+/// The type a JSON document decodes to with [`from_json`] (objects and
+/// tuples all the way down).
+pub fn implied_type(j: &Json) -> Type {
+    value_type(&from_json(j))
 }
