@@ -1050,3 +1050,789 @@ fn combine(results: impl Iterator<Item = Option<bool>>) -> Option<bool> {
 fn same_type(a: &Type, b: &Type) -> bool {
     without_optional_attrs(a) == without_optional_attrs(b)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::{format_console, format_console_typed};
+    use crate::json::{from_tagged_json, type_from_json};
+
+    fn tagged(s: &str) -> Value {
+        from_tagged_json(&serde_json::from_str(s).unwrap()).unwrap()
+    }
+
+    fn ty(s: &str) -> Type {
+        type_from_json(&serde_json::from_str(s).unwrap()).unwrap()
+    }
+
+    /// (constraint <- value in HCL, the constraint as cty JSON type (with
+    /// optional attribute names and tagged defaults), the value as tagged
+    /// JSON, and what Terraform 1.11.4 gave when the value was passed to a
+    /// module variable of that type: the `terraform console` text of the
+    /// result, or `ERR:` and the error message).
+    const CASES: &[(&str, &str, &str, &str)] = &[
+        (r#"string <- "a""#, r#""string""#, r#""a""#, r#""a""#),
+        (r"string <- 12.50", r#""string""#, r"12.5", r#""12.5""#),
+        (r"string <- true", r#""string""#, r"true", r#""true""#),
+        (
+            r"string <- [1]",
+            r#""string""#,
+            r"[1]",
+            r"ERR:string required",
+        ),
+        (
+            r"string <- {a = 1}",
+            r#""string""#,
+            r#"{"a": 1}"#,
+            r"ERR:string required",
+        ),
+        (r#"number <- "12""#, r#""number""#, r#""12""#, r"12"),
+        (r#"number <- "1e3""#, r#""number""#, r#""1e3""#, r"1000"),
+        (r#"number <- "-0.5""#, r#""number""#, r#""-0.5""#, r"-0.5"),
+        (
+            r#"number <- "abc""#,
+            r#""number""#,
+            r#""abc""#,
+            r"ERR:a number is required",
+        ),
+        (
+            r#"number <- " 1""#,
+            r#""number""#,
+            r#"" 1""#,
+            r"ERR:a number is required",
+        ),
+        (
+            r"number <- true",
+            r#""number""#,
+            r"true",
+            r"ERR:number required",
+        ),
+        (r#"bool <- "true""#, r#""bool""#, r#""true""#, r"true"),
+        (r#"bool <- "0""#, r#""bool""#, r#""0""#, r"false"),
+        (
+            r#"bool <- "True""#,
+            r#""bool""#,
+            r#""True""#,
+            r#"ERR:a bool is required; to convert from string, use lowercase "true""#,
+        ),
+        (
+            r#"bool <- "FALSE""#,
+            r#""bool""#,
+            r#""FALSE""#,
+            r#"ERR:a bool is required; to convert from string, use lowercase "false""#,
+        ),
+        (
+            r#"bool <- "yes""#,
+            r#""bool""#,
+            r#""yes""#,
+            r"ERR:a bool is required",
+        ),
+        (r"bool <- 1", r#""bool""#, r"1", r"ERR:bool required"),
+        (
+            r#"any <- [1, "a"]"#,
+            r#""dynamic""#,
+            r#"[1, "a"]"#,
+            r#"[
+  1,
+  "a",
+]"#,
+        ),
+        (
+            r#"list(string) <- [1, true, "x"]"#,
+            r#"["list", "string"]"#,
+            r#"[1, true, "x"]"#,
+            r#"tolist([
+  "1",
+  "true",
+  "x",
+])"#,
+        ),
+        (
+            r#"list(number) <- ["1", "a"]"#,
+            r#"["list", "number"]"#,
+            r#"["1", "a"]"#,
+            r"ERR:a number is required",
+        ),
+        (
+            r"list(string) <- [[1]]",
+            r#"["list", "string"]"#,
+            r"[[1]]",
+            r"ERR:element 0: string required",
+        ),
+        (
+            r#"list(string) <- "a""#,
+            r#"["list", "string"]"#,
+            r#""a""#,
+            r"ERR:list of string required",
+        ),
+        (
+            r#"list(any) <- [1, "a"]"#,
+            r#"["list", "dynamic"]"#,
+            r#"[1, "a"]"#,
+            r#"tolist([
+  "1",
+  "a",
+])"#,
+        ),
+        (
+            r"list(any) <- [1, [1]]",
+            r#"["list", "dynamic"]"#,
+            r"[1, [1]]",
+            r"ERR:all list elements must have the same type",
+        ),
+        (
+            r"list(any) <- []",
+            r#"["list", "dynamic"]"#,
+            r"[]",
+            r"tolist([])",
+        ),
+        (
+            r#"list(any) <- [{a = 1}, {a = "x"}]"#,
+            r#"["list", "dynamic"]"#,
+            r#"[{"a": 1}, {"a": "x"}]"#,
+            r#"tolist([
+  {
+    "a" = "1"
+  },
+  {
+    "a" = "x"
+  },
+])"#,
+        ),
+        (
+            r#"list(any) <- [{a = 1}, {b = "x"}]"#,
+            r#"["list", "dynamic"]"#,
+            r#"[{"a": 1}, {"b": "x"}]"#,
+            r#"tolist([
+  tomap({
+    "a" = "1"
+  }),
+  tomap({
+    "b" = "x"
+  }),
+])"#,
+        ),
+        (
+            r#"list(any) <- [[1], ["a"]]"#,
+            r#"["list", "dynamic"]"#,
+            r#"[[1], ["a"]]"#,
+            r#"tolist([
+  [
+    "1",
+  ],
+  [
+    "a",
+  ],
+])"#,
+        ),
+        (
+            r"list(number) <- toset([3, 1])",
+            r#"["list", "number"]"#,
+            r#"{"$t": "set", "v": [1, 3]}"#,
+            r"tolist([
+  1,
+  3,
+])",
+        ),
+        (
+            r#"set(string) <- ["b", "a", "b"]"#,
+            r#"["set", "string"]"#,
+            r#"["b", "a", "b"]"#,
+            r#"toset([
+  "a",
+  "b",
+])"#,
+        ),
+        (
+            r#"set(number) <- tolist(["2", "1", "2"])"#,
+            r#"["set", "number"]"#,
+            r#"{"$t": "list", "v": ["2", "1", "2"]}"#,
+            r"toset([
+  1,
+  2,
+])",
+        ),
+        (
+            r#"set(any) <- [1, "a"]"#,
+            r#"["set", "dynamic"]"#,
+            r#"[1, "a"]"#,
+            r#"toset([
+  "1",
+  "a",
+])"#,
+        ),
+        (
+            r#"tuple([number, string]) <- ["1", 2]"#,
+            r#"["tuple", ["number", "string"]]"#,
+            r#"["1", 2]"#,
+            r#"[
+  1,
+  "2",
+]"#,
+        ),
+        (
+            r"tuple([number]) <- [1, 2]",
+            r#"["tuple", ["number"]]"#,
+            r"[1, 2]",
+            r"ERR:tuple required",
+        ),
+        (
+            r"tuple([number]) <- tolist([1])",
+            r#"["tuple", ["number"]]"#,
+            r#"{"$t": "list", "v": [1]}"#,
+            r"ERR:tuple required",
+        ),
+        (
+            r"map(string) <- {a = 1, b = true}",
+            r#"["map", "string"]"#,
+            r#"{"a": 1, "b": true}"#,
+            r#"tomap({
+  "a" = "1"
+  "b" = "true"
+})"#,
+        ),
+        (
+            r#"map(any) <- {a = 1, b = "x"}"#,
+            r#"["map", "dynamic"]"#,
+            r#"{"a": 1, "b": "x"}"#,
+            r#"tomap({
+  "a" = "1"
+  "b" = "x"
+})"#,
+        ),
+        (
+            r"map(any) <- {a = 1, b = [1]}",
+            r#"["map", "dynamic"]"#,
+            r#"{"a": 1, "b": [1]}"#,
+            r"ERR:all map elements must have the same type",
+        ),
+        (
+            r"map(any) <- {}",
+            r#"["map", "dynamic"]"#,
+            r"{}",
+            r"tomap({})",
+        ),
+        (
+            r#"map(number) <- {a = {b = "x"}}"#,
+            r#"["map", "number"]"#,
+            r#"{"a": {"b": "x"}}"#,
+            r#"ERR:element "a": number required"#,
+        ),
+        (
+            r#"map(number) <- tomap({a = "1", b = "x"})"#,
+            r#"["map", "number"]"#,
+            r#"{"$t": "map", "v": {"a": "1", "b": "x"}}"#,
+            r"ERR:a number is required",
+        ),
+        (
+            r"map(string) <- [1]",
+            r#"["map", "string"]"#,
+            r"[1]",
+            r"ERR:map of string required",
+        ),
+        (
+            r#"map(list(string)) <- {a = [1], b = ["x", true]}"#,
+            r#"["map", ["list", "string"]]"#,
+            r#"{"a": [1], "b": ["x", true]}"#,
+            r#"tomap({
+  "a" = tolist([
+    "1",
+  ])
+  "b" = tolist([
+    "x",
+    "true",
+  ])
+})"#,
+        ),
+        (
+            r#"object({name = string, port = number}) <- {name = "a"}"#,
+            r#"["object", {"name": "string", "port": "number"}]"#,
+            r#"{"name": "a"}"#,
+            r#"ERR:attribute "port" is required"#,
+        ),
+        (
+            r"object({a = string, b = string, c = string}) <- {}",
+            r#"["object", {"a": "string", "b": "string", "c": "string"}]"#,
+            r"{}",
+            r#"ERR:attributes "a", "b", and "c" are required"#,
+        ),
+        (
+            r"object({a = string, b = string}) <- {}",
+            r#"["object", {"a": "string", "b": "string"}]"#,
+            r"{}",
+            r#"ERR:attributes "a" and "b" are required"#,
+        ),
+        (
+            r"object({name = string}) <- {name = 1, extra = 2}",
+            r#"["object", {"name": "string"}]"#,
+            r#"{"name": 1, "extra": 2}"#,
+            r#"{
+  "name" = "1"
+}"#,
+        ),
+        (
+            r#"object({a = number}) <- {a = "x"}"#,
+            r#"["object", {"a": "number"}]"#,
+            r#"{"a": "x"}"#,
+            r"ERR:a number is required",
+        ),
+        (
+            r"object({a = string}) <- {a = [1]}",
+            r#"["object", {"a": "string"}]"#,
+            r#"{"a": [1]}"#,
+            r#"ERR:attribute "a": string required"#,
+        ),
+        (
+            r#"object({a = object({b = number})}) <- {a = {b = "q"}}"#,
+            r#"["object", {"a": ["object", {"b": "number"}]}]"#,
+            r#"{"a": {"b": "q"}}"#,
+            r"ERR:a number is required",
+        ),
+        (
+            r#"object({a = string}) <- tomap({a = "x", b = "y"})"#,
+            r#"["object", {"a": "string"}]"#,
+            r#"{"$t": "map", "v": {"a": "x", "b": "y"}}"#,
+            r#"{
+  "a" = "x"
+}"#,
+        ),
+        (
+            r#"object({a = string}) <- tomap({b = "y"})"#,
+            r#"["object", {"a": "string"}]"#,
+            r#"{"$t": "map", "v": {"b": "y"}}"#,
+            r#"ERR:map has no element for required attribute "a""#,
+        ),
+        (
+            r#"object({a = number}) <- tomap({a = "z"})"#,
+            r#"["object", {"a": "number"}]"#,
+            r#"{"$t": "map", "v": {"a": "z"}}"#,
+            r"ERR:a number is required",
+        ),
+        (
+            r"object({a = optional(number, 5), b = optional(string)}) <- {}",
+            r#"["object", {"a": "number", "b": "string"}, ["a", "b"], {"a": 5}]"#,
+            r"{}",
+            r#"{
+  "a" = 5
+  "b" = tostring(null)
+}"#,
+        ),
+        (
+            r"object({a = optional(number, 5)}) <- {a = null}",
+            r#"["object", {"a": "number"}, ["a"], {"a": 5}]"#,
+            r#"{"a": null}"#,
+            r#"{
+  "a" = 5
+}"#,
+        ),
+        (
+            r#"object({a = optional(number, 5)}) <- {a = "7"}"#,
+            r#"["object", {"a": "number"}, ["a"], {"a": 5}]"#,
+            r#"{"a": "7"}"#,
+            r#"{
+  "a" = 7
+}"#,
+        ),
+        (
+            r"object({a = optional(object({b = optional(number, 7), c = optional(string)}), {})}) <- {}",
+            r#"["object", {"a": ["object", {"b": "number", "c": "string"}, ["b", "c"], {"b": 7}]}, ["a"], {"a": {}}]"#,
+            r"{}",
+            r#"{
+  "a" = {
+    "b" = 7
+    "c" = tostring(null)
+  }
+}"#,
+        ),
+        (
+            r"list(object({a = optional(number, 3)})) <- [{}, {a = 1}]",
+            r#"["list", ["object", {"a": "number"}, ["a"], {"a": 3}]]"#,
+            r#"[{}, {"a": 1}]"#,
+            r#"tolist([
+  {
+    "a" = 3
+  },
+  {
+    "a" = 1
+  },
+])"#,
+        ),
+        (
+            r#"map(object({x = optional(list(string), ["d"])})) <- {k = {}, j = {x = [1]}}"#,
+            r#"["map", ["object", {"x": ["list", "string"]}, ["x"], {"x": {"$t": "list", "v": ["d"]}}]]"#,
+            r#"{"k": {}, "j": {"x": [1]}}"#,
+            r#"tomap({
+  "j" = {
+    "x" = tolist([
+      "1",
+    ])
+  }
+  "k" = {
+    "x" = tolist([
+      "d",
+    ])
+  }
+})"#,
+        ),
+        (
+            r#"object({a = optional(string, "z")}) <- {a = 1, b = 2}"#,
+            r#"["object", {"a": "string"}, ["a"], {"a": "z"}]"#,
+            r#"{"a": 1, "b": 2}"#,
+            r#"{
+  "a" = "1"
+}"#,
+        ),
+        (r"string <- null", r#""string""#, r"null", r"tostring(null)"),
+        (
+            r#"list(string) <- [null, "a"]"#,
+            r#"["list", "string"]"#,
+            r#"[null, "a"]"#,
+            r#"tolist([
+  tostring(null),
+  "a",
+])"#,
+        ),
+        (
+            r"number <- terraform_data.x.id",
+            r#""number""#,
+            r#"{"$t": "unknown", "type": "string"}"#,
+            r"(known after apply)",
+        ),
+        (
+            r"list(string) <- [terraform_data.x.id, 1]",
+            r#"["list", "string"]"#,
+            r#"[{"$t": "unknown", "type": "string"}, 1]"#,
+            r#"tolist([
+  (known after apply),
+  "1",
+])"#,
+        ),
+        (
+            r"list(string) <- terraform_data.x.id",
+            r#"["list", "string"]"#,
+            r#"{"$t": "unknown", "type": "string"}"#,
+            r"ERR:list of string required",
+        ),
+        (
+            r"object({a = number}) <- {a = terraform_data.x.id}",
+            r#"["object", {"a": "number"}]"#,
+            r#"{"a": {"$t": "unknown", "type": "string"}}"#,
+            r#"{
+  "a" = (known after apply)
+}"#,
+        ),
+        (
+            r"string <- sensitive(1)",
+            r#""string""#,
+            r#"{"$t": "sensitive", "v": 1}"#,
+            r"(sensitive value)",
+        ),
+        (
+            r"list(string) <- [sensitive(1), 2]",
+            r#"["list", "string"]"#,
+            r#"[{"$t": "sensitive", "v": 1}, 2]"#,
+            r#"tolist([
+  (sensitive value),
+  "2",
+])"#,
+        ),
+        (
+            r"object({a = string}) <- {a = sensitive(true)}",
+            r#"["object", {"a": "string"}]"#,
+            r#"{"a": {"$t": "sensitive", "v": true}}"#,
+            r#"{
+  "a" = (sensitive value)
+}"#,
+        ),
+        (
+            r#"number <- sensitive("x")"#,
+            r#""number""#,
+            r#"{"$t": "sensitive", "v": "x"}"#,
+            r"ERR:a number is required",
+        ),
+        (
+            r#"list(number) <- [1, sensitive("x")]"#,
+            r#"["list", "number"]"#,
+            r#"[1, {"$t": "sensitive", "v": "x"}]"#,
+            r"ERR:a number is required",
+        ),
+    ];
+
+    #[test]
+    fn matches_terraform() {
+        let mut failures = Vec::new();
+        for (what, t, v, want) in CASES {
+            let want_ty = ty(t);
+            let got = match convert(tagged(v), &want_ty) {
+                Ok(v) => format_console_typed(&v, &without_optional_attrs(&want_ty)),
+                Err(e) => format!("ERR:{}", e.message),
+            };
+            if got != *want {
+                failures.push(format!("{what}:\n--- want\n{want}\n--- got\n{got}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {} differ:\n{}",
+            failures.len(),
+            CASES.len(),
+            failures.join("\n\n")
+        );
+    }
+
+    /// Errors with their path, as Terraform prints them for variable defaults.
+    #[test]
+    fn error_paths() {
+        for (t, v, want) in [
+            (
+                r#"["list","number"]"#,
+                r#"["1", "a"]"#,
+                "[1]: a number is required",
+            ),
+            (
+                r#"["object",{"a":["object",{"b":"number"}]}]"#,
+                r#"{"a":{"b":"q"}}"#,
+                ".a.b: a number is required",
+            ),
+            (
+                r#"["map","number"]"#,
+                r#"{"a":"1","b c":"x"}"#,
+                r#"["b c"]: a number is required"#,
+            ),
+            (
+                r#"["list",["object",{"a":"bool"}]]"#,
+                r#"[{"a":true},{"a":"no"}]"#,
+                "[1].a: a bool is required",
+            ),
+            (
+                r#"["tuple",["number","bool"]]"#,
+                r#"[1,"x"]"#,
+                "[1]: a bool is required",
+            ),
+            (
+                r#"["map",["list","number"]]"#,
+                r#"{"k":[1,"z"]}"#,
+                r#"["k"][1]: a number is required"#,
+            ),
+            (r#""string""#, "[1]", "string required"),
+        ] {
+            let err = convert(tagged(v), &ty(t)).unwrap_err();
+            assert_eq!(err.format_with_path(), want, "{t} <- {v}");
+        }
+    }
+
+    #[test]
+    fn unknowns_keep_their_place_and_type() {
+        let v = tagged(r#"[{"$t":"unknown","type":"dynamic"}, 1]"#);
+        let got = convert(v, &Type::list(Type::String)).unwrap();
+        assert_eq!(
+            got,
+            Value::List(vec![Value::Unknown(Type::String), Value::string("1")])
+        );
+        let got = convert(
+            Value::Unknown(Type::Dynamic),
+            &ty(r#"["object",{"a":"number"},["a"]]"#),
+        )
+        .unwrap();
+        assert_eq!(got, Value::Unknown(Type::object([("a", Type::Number)])));
+        let got = convert(
+            Value::Unknown(Type::list(Type::Number)),
+            &Type::list(Type::Dynamic),
+        )
+        .unwrap();
+        assert_eq!(got, Value::Unknown(Type::list(Type::Number)));
+    }
+
+    #[test]
+    fn marks_stay_in_place() {
+        let v = tagged(r#"{"a":{"$t":"sensitive","v":1},"b":[{"$t":"sensitive","v":true}]}"#);
+        let got = convert(v, &ty(r#"["object",{"a":"string","b":["list","string"]}]"#)).unwrap();
+        assert_eq!(
+            got.sensitive_paths()
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>(),
+            ["a", "b[0]"]
+        );
+        let (plain, _) = got.unmark_deep();
+        assert_eq!(plain, tagged(r#"{"a":"1","b":{"$t":"list","v":["true"]}}"#));
+    }
+
+    #[test]
+    fn unification() {
+        let obj = |t: Type| Type::object([("a", t)]);
+        for (types, want) in [
+            (vec![Type::Number, Type::String], Some(Type::String)),
+            (vec![Type::Number, Type::Bool], None),
+            (vec![Type::Bool, Type::Bool], Some(Type::Bool)),
+            (vec![Type::Dynamic, Type::String], Some(Type::String)),
+            (vec![], None),
+            (
+                vec![obj(Type::Number), obj(Type::String)],
+                Some(obj(Type::String)),
+            ),
+            (
+                vec![
+                    Type::object([("a", Type::Number)]),
+                    Type::object([("b", Type::String)]),
+                ],
+                Some(Type::map(Type::String)),
+            ),
+            (
+                vec![Type::map(Type::Number), Type::map(Type::String)],
+                Some(Type::map(Type::String)),
+            ),
+            (
+                vec![Type::map(Type::Number), Type::object([("x", Type::Bool)])],
+                None,
+            ),
+            (
+                vec![Type::map(Type::String), Type::object([("x", Type::Bool)])],
+                Some(Type::map(Type::String)),
+            ),
+            (
+                vec![Type::list(Type::Number), Type::list(Type::String)],
+                Some(Type::list(Type::String)),
+            ),
+            (
+                vec![Type::list(Type::Number), Type::Dynamic],
+                Some(Type::Dynamic),
+            ),
+            (
+                vec![
+                    Type::Tuple(vec![Type::Number]),
+                    Type::Tuple(vec![Type::String]),
+                ],
+                Some(Type::Tuple(vec![Type::String])),
+            ),
+            (
+                vec![Type::Tuple(vec![Type::Number]), Type::Tuple(vec![])],
+                None,
+            ),
+            (vec![Type::Tuple(vec![]), obj(Type::Number)], None),
+            (
+                vec![Type::list(Type::String), Type::Tuple(vec![Type::String])],
+                Some(Type::list(Type::String)),
+            ),
+            (vec![Type::String, Type::list(Type::String)], None),
+        ] {
+            assert_eq!(unify(&types), want, "{types:?}");
+        }
+        assert_eq!(
+            unify_safe(&[Type::String, Type::Number]),
+            Some(Type::String)
+        );
+        assert_eq!(
+            unify_safe(&[Type::list(Type::String), Type::set(Type::String)]),
+            Some(Type::list(Type::String))
+        );
+    }
+
+    #[test]
+    fn unify_values_converts() {
+        let (vals, t) = unify_values(vec![Value::int(1), Value::string("a"), Value::Null]).unwrap();
+        assert_eq!(t, Type::String);
+        assert_eq!(
+            vals,
+            vec![Value::string("1"), Value::string("a"), Value::Null]
+        );
+        let err = unify_values(vec![Value::int(1), Value::Tuple(vec![])]).unwrap_err();
+        assert_eq!(err.message, "incompatible types");
+    }
+
+    /// `==` as Terraform 1.11.4 evaluates it (expression, left, right, result).
+    #[test]
+    fn equality() {
+        let unknown = r#"{"$t":"unknown","type":"number"}"#;
+        for (what, a, b, want) in [
+            (
+                "tolist([1]) == [1]",
+                r#"{"$t":"list","v":[1]}"#,
+                "[1]",
+                "false",
+            ),
+            ("[] == []", "[]", "[]", "true"),
+            (
+                "tolist([]) == tolist([])",
+                r#"{"$t":"list","v":[]}"#,
+                r#"{"$t":"list","v":[]}"#,
+                "true",
+            ),
+            ("tolist([]) == []", r#"{"$t":"list","v":[]}"#, "[]", "false"),
+            ("{} == {}", "{}", "{}", "true"),
+            ("tomap({}) == {}", r#"{"$t":"map","v":{}}"#, "{}", "false"),
+            ("1 == \"1\"", "1", r#""1""#, "false"),
+            ("null == null", "null", "null", "true"),
+            ("[null] == [null]", "[null]", "[null]", "true"),
+            (
+                "toset([1,2]) == toset([2,1])",
+                r#"{"$t":"set","v":[1,2]}"#,
+                r#"{"$t":"set","v":[2,1]}"#,
+                "true",
+            ),
+            (
+                "tomap({a=1}) == {a=1}",
+                r#"{"$t":"map","v":{"a":1}}"#,
+                r#"{"a":1}"#,
+                "false",
+            ),
+            ("{a=1} == {a=1}", r#"{"a":1}"#, r#"{"a":1}"#, "true"),
+            (
+                "[1, \"a\"] == [1, \"a\"]",
+                r#"[1,"a"]"#,
+                r#"[1,"a"]"#,
+                "true",
+            ),
+            (
+                "tolist([1]) == tolist([\"1\"])",
+                r#"{"$t":"list","v":[1]}"#,
+                r#"{"$t":"list","v":["1"]}"#,
+                "false",
+            ),
+            (
+                "sensitive(1) == 1",
+                r#"{"$t":"sensitive","v":1}"#,
+                "1",
+                "(sensitive value)",
+            ),
+            ("1.0 == 1", "1.0", "1", "true"),
+            ("{a=null} == {}", r#"{"a":null}"#, "{}", "false"),
+            ("[1] == [1,2]", "[1]", "[1,2]", "false"),
+            ("unknown == 1", unknown, "1", "(known after apply)"),
+            ("unknown == \"a\"", unknown, r#""a""#, "false"),
+            ("unknown == null", unknown, "null", "(known after apply)"),
+            (
+                "[unknown, 1] == [2, 2]",
+                &format!("[{unknown},1]"),
+                "[2,2]",
+                "false",
+            ),
+            (
+                "[unknown, 1] == [2, 1]",
+                &format!("[{unknown},1]"),
+                "[2,1]",
+                "(known after apply)",
+            ),
+        ] {
+            assert_eq!(
+                format_console(&values_equal(&tagged(a), &tagged(b))),
+                want,
+                "{what}"
+            );
+        }
+    }
+
+    #[test]
+    fn type_names() {
+        assert_eq!(
+            value_type_name(&tagged(r#"{"$t":"list","v":[null,"a"]}"#)),
+            "list of string"
+        );
+        assert_eq!(value_type_name(&tagged("[1]")), "tuple");
+        assert_eq!(
+            constraint_name(&Type::list(Type::Dynamic)),
+            "list of any single type"
+        );
+        assert_eq!(constraint_name(&Type::Dynamic), "any type");
+    }
+}

@@ -21,6 +21,26 @@ pub fn format_console(v: &Value) -> String {
     out
 }
 
+/// Formats a value as `terraform console` prints it, using `ty` (such as a
+/// variable's type constraint) to print typed nulls like `tostring(null)`
+/// where the value alone cannot say.
+pub fn format_console_typed(v: &Value, ty: &Type) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, 0, ty);
+    out
+}
+
+/// The element type of a collection: from `hint` when it says, else inferred.
+fn element_hint(v: &Value, hint: &Type) -> Type {
+    match hint.element_type() {
+        Some(t) if *t != Type::Dynamic => t.clone(),
+        _ => value_type(v)
+            .element_type()
+            .cloned()
+            .unwrap_or(Type::Dynamic),
+    }
+}
+
 fn write_value(out: &mut String, v: &Value, indent: usize, ty: &Type) {
     match v {
         Value::Unknown(_) => out.push_str("(known after apply)"),
@@ -30,13 +50,18 @@ fn write_value(out: &mut String, v: &Value, indent: usize, ty: &Type) {
         Value::Number(n) => out.push_str(&n.to_canonical_string()),
         Value::String(s) => write_string(out, s, indent),
         Value::Tuple(elems) => {
-            write_sequence(out, elems.iter().map(|e| (e, Type::Dynamic)), indent)
+            let hint = |i: usize| match ty {
+                Type::Tuple(ts) => ts.get(i).cloned().unwrap_or(Type::Dynamic),
+                _ => Type::Dynamic,
+            };
+            write_sequence(
+                out,
+                elems.iter().enumerate().map(|(i, e)| (e, hint(i))),
+                indent,
+            )
         }
         Value::List(elems) | Value::Set(elems) => {
-            let ety = value_type(v)
-                .element_type()
-                .cloned()
-                .unwrap_or(Type::Dynamic);
+            let ety = element_hint(v, ty);
             out.push_str(if matches!(v, Value::List(_)) {
                 "tolist("
             } else {
@@ -45,16 +70,15 @@ fn write_value(out: &mut String, v: &Value, indent: usize, ty: &Type) {
             write_sequence(out, elems.iter().map(|e| (e, ety.clone())), indent);
             out.push(')');
         }
-        Value::Object(attrs) => write_mapping(
-            out,
-            attrs.iter().map(|(k, e)| (k, e, Type::Dynamic)),
-            indent,
-        ),
+        Value::Object(attrs) => {
+            let hint = |k: &str| match ty {
+                Type::Object(o) => o.attrs.get(k).cloned().unwrap_or(Type::Dynamic),
+                _ => Type::Dynamic,
+            };
+            write_mapping(out, attrs.iter().map(|(k, e)| (k, e, hint(k))), indent)
+        }
         Value::Map(entries) => {
-            let ety = value_type(v)
-                .element_type()
-                .cloned()
-                .unwrap_or(Type::Dynamic);
+            let ety = element_hint(v, ty);
             out.push_str("tomap(");
             write_mapping(
                 out,
