@@ -548,3 +548,240 @@ fn tagged_entries(
 pub fn implied_type(j: &Json) -> Type {
     value_type(&from_json(j))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tagged(s: &str) -> Value {
+        from_tagged_json(&serde_json::from_str(s).unwrap()).unwrap()
+    }
+
+    /// (HCL expression, the value as tagged JSON, the text of Terraform
+    /// 1.11.4's `jsonencode` for it, taken through `base64encode`).
+    const ENCODE: &[(&str, &str, &str)] = &[
+    (r#""<>&\u2028\u2029\n\r\t\u0001\u0008\u000c\u001f\u007f é \\ \" \ufeff 日本""#, r#""<>&\u2028\u2029\n\r\t\u0001\b\f\u001f\u007f \u00e9 \\ \" \ufeff \u65e5\u672c""#, "\"\\u003c\\u003e\\u0026\\u2028\\u2029\\n\\r\\t\\u0001\\b\\f\\u001f\u{7f} é \\\\ \\\" \u{feff} 日本\""),
+    (r#"{b = 1, a = [1.5, true, null], c = tolist(["x"]), d = toset([3, 1])}"#, r#"{"b": 1, "a": [1.5, true, null], "c": {"$t": "list", "v": ["x"]}, "d": {"$t": "set", "v": [1, 3]}}"#, r#"{"a":[1.5,true,null],"b":1,"c":["x"],"d":[1,3]}"#),
+    (r"1e40", r"1e40", r"10000000000000000000000000000000000000000"),
+    (r"0.1", r"0.1", r"0.1"),
+    (r"-0.00001", r"-0.00001", r"-0.00001"),
+    (r"123456789012345678901234567890.123", r"123456789012345678901234567890.123", r"123456789012345678901234567890.123"),
+    (r"1e-30", r"1e-30", r"0.000000000000000000000000000001"),
+    (r"0", r"0", r"0"),
+    (r"-7", r"-7", r"-7"),
+    (r"tomap({})", r#"{"$t": "map", "v": {}}"#, r"{}"),
+    (r"[]", r"[]", r"[]"),
+    (r"{}", r"{}", r"{}"),
+    (r"toset([])", r#"{"$t": "set", "v": []}"#, r"[]"),
+    (r"null", r"null", r"null"),
+    (r"true", r"true", r"true"),
+    (r#""""#, r#""""#, r#""""#),
+    (r#"{"B" = 1, "a" = 2, "_" = 3, "é" = 4, "aa" = 5, "Z" = 6}"#, r#"{"B": 1, "a": 2, "_": 3, "\u00e9": 4, "aa": 5, "Z": 6}"#, r#"{"B":1,"Z":6,"_":3,"a":2,"aa":5,"é":4}"#),
+    (r#"{"<k>" = "&"}"#, r#"{"<k>": "&"}"#, r#"{"\u003ck\u003e":"\u0026"}"#),
+    (r"tomap({x = tolist([1, 2]), y = tolist([])})", r#"{"$t": "map", "v": {"x": {"$t": "list", "v": [1, 2]}, "y": {"$t": "list", "v": []}}}"#, r#"{"x":[1,2],"y":[]}"#),
+    (r"[[[]], {a = {b = null}}]", r#"[[[]], {"a": {"b": null}}]"#, r#"[[[]],{"a":{"b":null}}]"#),
+    (r#"toset(["b", "a", "c"])"#, r#"{"$t": "set", "v": ["a", "b", "c"]}"#, r#"["a","b","c"]"#),
+    ];
+
+    #[test]
+    fn jsonencode_matches_terraform() {
+        for (hcl, t, want) in ENCODE {
+            let v = tagged(t);
+            assert_eq!(to_json_string(&v).unwrap(), *want, "{hcl}");
+            // serde_json's own text differs only in escaping; the data must agree.
+            let parsed: Json = serde_json::from_str(want).unwrap();
+            assert_eq!(to_json(&v).unwrap(), parsed, "{hcl}");
+        }
+    }
+
+    #[test]
+    fn sensitive_is_looked_through_and_unknown_fails() {
+        let v = tagged(r#"{"a":{"$t":"sensitive","v":[1,{"$t":"sensitive","v":"x"}]}}"#);
+        assert_eq!(to_json_string(&v).unwrap(), r#"{"a":[1,"x"]}"#);
+        let v = tagged(r#"{"a":[1,{"$t":"unknown","type":"string"}]}"#);
+        let err = to_json_string(&v).unwrap_err();
+        assert_eq!(err.path.to_string(), "a[1]");
+        assert!(to_json(&v).is_err());
+    }
+
+    /// (JSON text, what `jsondecode` gives, shown in tagged JSON).
+    #[test]
+    fn jsondecode() {
+        for (text, want) in [
+            (
+                r#"{"a": 1e400, "b": [1, "x"]}"#,
+                format!(r#"{{"a":1{},"b":[1,"x"]}}"#, "0".repeat(400)),
+            ),
+            ("1.50", "1.5".into()),
+            ("0.1", "0.1".into()),
+            ("1e40", format!("1{}", "0".repeat(40))),
+            ("-1.25e-3", "-0.00125".into()),
+            ("[]", "[]".into()),
+            (r#"{"x": null, "y": {}}"#, r#"{"x":null,"y":{}}"#.into()),
+            (r#""\u003c""#, r#""<""#.into()),
+        ] {
+            let v = from_json(&serde_json::from_str(text).unwrap());
+            assert_eq!(v, tagged(&want), "{text}");
+        }
+        // Numbers stay exact through a round trip.
+        for text in [
+            "1e40",
+            "0.1",
+            "123456789012345678901234567890.123456789",
+            "-0.000001",
+        ] {
+            let v = from_json(&serde_json::from_str(text).unwrap());
+            let back = to_json_string(&v).unwrap();
+            assert_eq!(Number::parse(&back), Number::parse(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn typed_decoding() {
+        let obj = |attrs: &[(&str, Type)]| Type::object(attrs.iter().map(|(k, t)| (*k, t.clone())));
+        for (text, ty, want) in [
+            (
+                r#"["b","a","b"]"#,
+                Type::set(Type::String),
+                r#"{"$t":"set","v":["a","b"]}"#,
+            ),
+            (
+                r#"[1,2]"#,
+                Type::list(Type::Number),
+                r#"{"$t":"list","v":[1,2]}"#,
+            ),
+            (
+                r#"[1,"x"]"#,
+                Type::Tuple(vec![Type::Number, Type::String]),
+                r#"[1,"x"]"#,
+            ),
+            (
+                r#"{"k":"1"}"#,
+                Type::map(Type::Number),
+                r#"{"$t":"map","v":{"k":1}}"#,
+            ),
+            (
+                r#"{"a":5}"#,
+                obj(&[("a", Type::String), ("b", Type::Bool)]),
+                r#"{"a":"5","b":null}"#,
+            ),
+            (
+                r#"{"a":{"b":[true]}}"#,
+                obj(&[("a", Type::map(Type::list(Type::Bool)))]),
+                r#"{"a":{"$t":"map","v":{"b":{"$t":"list","v":[true]}}}}"#,
+            ),
+            (
+                r#"{"d":[1,{"e":2}]}"#,
+                Type::Dynamic,
+                r#"{"d":[1,{"e":2}]}"#,
+            ),
+            ("null", Type::list(Type::String), "null"),
+        ] {
+            let got = from_json_typed(&serde_json::from_str(text).unwrap(), &ty).unwrap();
+            assert_eq!(got, tagged(want), "{text} as {ty}");
+        }
+        for (text, ty, path) in [
+            (r#"{"a":1,"z":2}"#, obj(&[("a", Type::Number)]), ""),
+            (r#"[1,[2]]"#, Type::list(Type::Number), "[1]"),
+            (
+                r#"{"a":{"b":"x"}}"#,
+                obj(&[("a", obj(&[("b", Type::Number)]))]),
+                "a.b",
+            ),
+            (r#"[1]"#, Type::Tuple(vec![Type::Number, Type::Number]), ""),
+        ] {
+            let err = from_json_typed(&serde_json::from_str(text).unwrap(), &ty).unwrap_err();
+            assert_eq!(err.path.to_string(), path, "{text} as {ty}: {err}");
+        }
+    }
+
+    #[test]
+    fn tagged_round_trips() {
+        let big = Value::Number(Number::parse("1e40").unwrap());
+        let tenth = Value::Number(Number::parse("0.1").unwrap());
+        let optional_ty = Type::Object(ObjectType {
+            attrs: [
+                ("a".to_string(), Type::Number),
+                ("b".to_string(), Type::list(Type::String)),
+            ]
+            .into(),
+            optional: [
+                ("a".to_string(), Some(Value::int(5))),
+                ("b".to_string(), None),
+            ]
+            .into(),
+        });
+        let values = vec![
+            Value::Null,
+            Value::Bool(true),
+            big.clone(),
+            tenth.clone(),
+            Value::string("x"),
+            Value::List(vec![big.clone(), tenth.clone()]),
+            Value::List(vec![]),
+            Value::set(vec![Value::string("b"), Value::string("a")]),
+            Value::Set(vec![]),
+            Value::Map([("k".to_string(), Value::int(1))].into()),
+            Value::Map(BTreeMap::new()),
+            Value::Tuple(vec![Value::Null, Value::Tuple(vec![])]),
+            Value::object([("$t", Value::string("list")), ("v", Value::int(1))]),
+            Value::object([
+                ("a", Value::Unknown(Type::list(Type::Number))),
+                ("b", Value::string("s").sensitive()),
+            ]),
+            Value::Unknown(Type::Dynamic),
+            Value::Unknown(Type::Tuple(vec![Type::String, Type::map(Type::Bool)])),
+            Value::Unknown(Type::set(Type::object([("x", Type::Number)]))),
+            Value::Unknown(optional_ty),
+            Value::List(vec![Value::Map(
+                [("m".to_string(), Value::Unknown(Type::String).sensitive())].into(),
+            )])
+            .sensitive(),
+        ];
+        for v in values {
+            let j = to_tagged_json(&v);
+            let text = j.to_string();
+            let back = from_tagged_json(&serde_json::from_str(&text).unwrap()).unwrap();
+            assert_eq!(back, v, "{text}");
+        }
+        // Plain JSON is valid tagged JSON for tuples and objects.
+        assert_eq!(
+            to_tagged_json(&tagged(r#"{"a":[1,"x"]}"#)).to_string(),
+            r#"{"a":[1,"x"]}"#
+        );
+    }
+
+    #[test]
+    fn tagged_errors() {
+        for text in [
+            r#"{"$t":"nope"}"#,
+            r#"{"$t":"list"}"#,
+            r#"{"$t":"list","v":{}}"#,
+            r#"{"$t":"unknown","type":"str"}"#,
+        ] {
+            assert!(
+                from_tagged_json(&serde_json::from_str(text).unwrap()).is_err(),
+                "{text}"
+            );
+        }
+        let err = from_tagged_json(&serde_json::from_str(r#"{"a":[{"$t":"map"}]}"#).unwrap())
+            .unwrap_err();
+        assert_eq!(err.path.to_string(), "a[0]");
+    }
+
+    #[test]
+    fn type_json_round_trips() {
+        for text in [
+            r#""dynamic""#,
+            r#"["list","string"]"#,
+            r#"["set",["map","number"]]"#,
+            r#"["tuple",["bool",["object",{}]]]"#,
+            r#"["object",{"a":"number","b":["list","string"]}]"#,
+            r#"["object",{"a":"number"},["a"]]"#,
+            r#"["object",{"a":"number"},["a"],{"a":5}]"#,
+        ] {
+            let ty = type_from_json(&serde_json::from_str(text).unwrap()).unwrap();
+            assert_eq!(type_to_json(&ty).to_string(), text);
+        }
+    }
+}
