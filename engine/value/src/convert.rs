@@ -840,7 +840,14 @@ fn unify_tuples(types: &[Type], unsafe_ok: bool, has_dynamic: bool) -> Option<Ty
         .collect();
     let first = tuples.first()?;
     if tuples.iter().any(|t| t.len() != first.len()) {
-        return None;
+        // Tuples of different lengths unify as a list (cty's
+        // unifyTupleTypesToList): `true ? [] : [1]` is a list(number).
+        let all: Vec<Type> = tuples.iter().flat_map(|t| t.iter().cloned()).collect();
+        let ret = Type::list(unify_with(&all, unsafe_ok)?);
+        return types
+            .iter()
+            .all(|t| conversion_exists(t, &ret, unsafe_ok))
+            .then_some(ret);
     }
     let mut etys = Vec::with_capacity(first.len());
     for i in 0..first.len() {
