@@ -159,8 +159,8 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::Tuple(out))
             }
             Expression::Object(obj) => self.eval_object(obj),
-            Expression::StringTemplate(t) => self.eval_template(t, e.span()),
-            Expression::HeredocTemplate(h) => self.eval_template(&h.template, e.span()),
+            Expression::StringTemplate(t) => self.eval_template(t, false, e.span()),
+            Expression::HeredocTemplate(h) => self.eval_template(&h.template, true, e.span()),
             Expression::Parenthesis(p) => self.eval(p.inner()),
             Expression::Variable(v) => self.eval_variable(v.value(), e.span()),
             Expression::Conditional(c) => {
