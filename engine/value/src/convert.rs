@@ -1712,9 +1712,10 @@ mod tests {
                 ],
                 Some(Type::Tuple(vec![Type::String])),
             ),
+            // Terraform: `true ? [1] : []` is a list(number).
             (
                 vec![Type::Tuple(vec![Type::Number]), Type::Tuple(vec![])],
-                None,
+                Some(Type::list(Type::Number)),
             ),
             (vec![Type::Tuple(vec![]), obj(Type::Number)], None),
             (
