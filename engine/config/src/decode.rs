@@ -650,11 +650,11 @@ impl Decoder<'_> {
         let mut body = convert_body(b.body, self.file, self.diags, 1);
         let mut alias = None;
         if let Some(a) = body.take_attribute("alias") {
-            if let Some(s) = self.static_string(&a) {
-                if self.check_name(&s, "provider configuration alias", &a.expr.range()) {
-                    alias = Some(s);
-                }
+            let Some(s) = self.static_string(&a) else { return };
+            if !self.check_name(&s, "provider configuration alias", &a.expr.range()) {
+                return;
             }
+            alias = Some(s);
         }
         let dup = if let Some(al) = &alias {
             let key = (name.clone(), alias.clone());

@@ -4,7 +4,7 @@ use crate::decode::{decode_file, Seen};
 use crate::model::Module;
 use crate::source::{normalize, DiskReader, MemoryReader, SourceReader};
 use crate::syntax::{decode_utf8, parse_file};
-use gitform_value::{Diagnostic, Diagnostics, SourceFile, SourceRange};
+use gitform_value::{Diagnostic, Diagnostics, Pos, SourceFile, SourceRange};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -37,7 +37,8 @@ pub fn load_module_from_sources(
 pub fn load_module_with(reader: &dyn SourceReader, dir: &Path) -> (Module, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut stack = vec![normalize(dir)];
-    let module = load_dir(reader, dir, Path::new(""), &mut stack, None, &mut diags);
+    let module = load_dir(reader, dir, Path::new(""), &mut stack, None, &mut diags)
+        .unwrap_or_else(|| Module { dir: dir.to_path_buf(), ..Module::default() });
     (module, diags)
 }
 
@@ -60,7 +61,7 @@ fn load_dir(
     stack: &mut Vec<PathBuf>,
     call: Option<&SourceRange>,
     diags: &mut Diagnostics,
-) -> Module {
+) -> Option<Module> {
     let mut module = Module {
         dir: dir.to_path_buf(),
         ..Module::default()
@@ -75,7 +76,7 @@ fn load_dir(
                 )
                 .with_range(call.cloned()),
             );
-            return module;
+            return None;
         }
     };
     names.sort();
@@ -85,13 +86,18 @@ fn load_dir(
         let display_name = normalize(&display.join(&name))
             .to_string_lossy()
             .into_owned();
+        let file_start = Some(SourceRange {
+            filename: display_name.as_str().into(),
+            start: START,
+            end: START,
+        });
         if name.ends_with(".tf.json") {
             diags.push(
                 Diagnostic::warning(
                     "JSON configuration is not supported yet",
                     format!("gitform does not read JSON configuration files yet, so {display_name} is ignored. Convert it to HCL (.tf)."),
                 )
-                .with_range(call.cloned()),
+                .with_range(file_start),
             );
             continue;
         }
@@ -105,7 +111,7 @@ fn load_dir(
                     "Override files are not supported yet",
                     format!("gitform does not merge override files yet, so {display_name} is ignored. Move its settings into the blocks it overrides."),
                 )
-                .with_range(call.cloned()),
+                .with_range(file_start),
             );
             continue;
         }
@@ -193,7 +199,11 @@ fn load_dir(
             diags,
         );
         stack.pop();
-        module.children.insert(name, child);
+        if let Some(child) = child {
+            module.children.insert(name, child);
+        }
     }
-    module
+    Some(module)
 }
+
+const START: Pos = Pos { line: 1, column: 1, byte: 0 };

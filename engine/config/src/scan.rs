@@ -28,6 +28,8 @@ pub(crate) enum LexErrorKind {
     MultiLineString,
     /// A quoted string or interpolation reached the end of the file.
     UnterminatedString,
+    /// `${` inside a quoted string not closed on its line.
+    UnclosedInterpolation,
     /// `/*` without `*/`.
     UnterminatedComment,
     /// `<<EOT` without the closing `EOT` line.
@@ -98,6 +100,9 @@ fn scan_items(src: &str, first_only: bool) -> Scan {
     let mut item_start: Option<usize> = None;
     // The end of the last token (not comment or space) of the current item.
     let mut last_end = 0;
+    // How many errors were known when the current item started: an unclosed
+    // block after an earlier error in the same item is usually its consequence.
+    let mut item_first_error = 0;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -111,6 +116,12 @@ fn scan_items(src: &str, first_only: bool) -> Scan {
         }
         match c {
             b'\n' => {
+                // An interpolation in a quoted string that runs past the end of
+                // its line: almost always a missing `}`.
+                if let [.., Frame::Quoted { .. }, Frame::Interp(p)] = stack.as_slice() {
+                    out.errors.push(LexError { kind: LexErrorKind::UnclosedInterpolation, span: *p..*p + 2 });
+                    stack.truncate(stack.len() - 2);
+                }
                 if stack.is_empty() {
                     if let Some(s) = item_start.take() {
                         out.items.push(s..last_end.max(s));
@@ -119,7 +130,9 @@ fn scan_items(src: &str, first_only: bool) -> Scan {
                         }
                     }
                 } else if starts_top_level_block(b, i + 1) {
-                    report_open_frames(&stack, &mut out.errors);
+                    if out.errors.len() == item_first_error {
+                        report_open_frames(&stack, &mut out.errors);
+                    }
                     stack.clear();
                     if let Some(s) = item_start.take() {
                         out.items.push(s..last_end.max(s));
@@ -157,6 +170,7 @@ fn scan_items(src: &str, first_only: bool) -> Scan {
         }
         if item_start.is_none() {
             item_start = Some(i);
+            item_first_error = out.errors.len();
         }
         match c {
             b'"' => {
@@ -179,33 +193,43 @@ fn scan_items(src: &str, first_only: bool) -> Scan {
                 stack.push(Frame::Paren(i));
                 i += 1;
             }
-            b'}' => {
-                if matches!(stack.last(), Some(Frame::Brace(_) | Frame::Interp(_))) {
-                    stack.pop();
-                }
-                i += 1;
-            }
-            b']' => {
-                if matches!(stack.last(), Some(Frame::Bracket(_))) {
-                    stack.pop();
-                }
-                i += 1;
-            }
-            b')' => {
-                if matches!(stack.last(), Some(Frame::Paren(_))) {
-                    stack.pop();
-                }
+            b'}' | b']' | b')' => {
+                close(&mut stack, c, &mut out.errors);
                 i += 1;
             }
             _ => i = next_char(src, i),
         }
         last_end = i.min(b.len());
     }
-    report_open_frames(&stack, &mut out.errors);
+    if item_start.is_none() || out.errors.len() == item_first_error {
+        report_open_frames(&stack, &mut out.errors);
+    }
     if let Some(s) = item_start {
         out.items.push(s..last_end.max(s));
     }
     out
+}
+
+/// Handles a closing bracket in code: pops its opener. When brackets opened
+/// after that opener are still open, the innermost of them is reported as
+/// unclosed (e.g. `x = [1, 2` followed by the block's `}`). A closer without
+/// opener is left to the parser.
+fn close(stack: &mut Vec<Frame>, c: u8, errors: &mut Vec<LexError>) {
+    let matches = |f: &Frame| match c {
+        b'}' => matches!(f, Frame::Brace(_) | Frame::Interp(_)),
+        b']' => matches!(f, Frame::Bracket(_)),
+        _ => matches!(f, Frame::Paren(_)),
+    };
+    let Some(pos) = stack.iter().rposition(|f| matches(f) || matches!(f, Frame::Quoted { .. })) else { return };
+    if !matches(&stack[pos]) {
+        return;
+    }
+    if let Some(inner) = stack.get(pos + 1..) {
+        if let Some(last) = inner.last() {
+            report_open_frames(std::slice::from_ref(last), errors);
+        }
+    }
+    stack.truncate(pos);
 }
 
 /// Scans one step inside a quoted template starting at `i`; returns the next position.

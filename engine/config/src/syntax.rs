@@ -277,13 +277,16 @@ fn translate(file: &SourceFile, err: &ParseFailure) -> Diagnostic {
             "This expression chains more than 128 binary operators. Split it into several local values.".to_string(),
         )
     } else if msg.contains("escape sequence") {
-        let sym = here.map(String::from).unwrap_or_default();
-        (
+        // hcl-edit points just after the bad selector.
+        let sym = before.chars().last().map(String::from).unwrap_or_default();
+        let start = before.rfind('\\').unwrap_or(at);
+        return Diagnostic::error(
             "Invalid escape sequence",
             format!(
                 "The symbol \"{sym}\" is not a valid escape sequence selector. Valid escapes are \\n, \\r, \\t, \\\", \\\\, \\uNNNN and \\UNNNNNNNN; write \\\\ for a literal backslash."
             ),
         )
+        .with_range(Some(file.range(start..at)));
     } else if msg.contains("expected newline or eof") {
         if matches!(here, Some('e' | 'E')) && prev.is_some_and(|c| c.is_ascii_digit()) {
             (
@@ -342,6 +345,10 @@ fn lex_diagnostic(file: &SourceFile, e: &LexError) -> Diagnostic {
         LexErrorKind::UnterminatedString => (
             "Unterminated template string".to_string(),
             "This string or interpolation sequence is not closed before the end of the file (or the next top-level block). Add the missing `\"` or `}`.".to_string(),
+        ),
+        LexErrorKind::UnclosedInterpolation => (
+            "Unterminated template string".to_string(),
+            "This interpolation sequence is not closed before the end of the line. Add the missing `}` (and the string's closing `\"`).".to_string(),
         ),
         LexErrorKind::UnterminatedComment => (
             "Unterminated comment".to_string(),
