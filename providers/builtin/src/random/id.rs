@@ -93,13 +93,13 @@ fn encodings(bytes: &[u8], prefix: &str) -> Vec<(&'static str, Value)> {
 
 /// Imports `B64URL` or `PREFIX,B64URL` (the prefix is everything before the
 /// last comma).
-pub(super) fn import(id: &str) -> Result<Value, Diagnostic> {
+pub(super) fn import(id: &str) -> Result<Value, Vec<Diagnostic>> {
     let (prefix, encoded) = id.rsplit_once(',').unwrap_or(("", id));
     let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|e| {
-        Diagnostic::error(
+        vec![Diagnostic::error(
             "Import Random ID Error",
             format!("While attempting to import a random id there was a decoding error: {e}"),
-        )
+        )]
     })?;
     let prefix_value = if prefix.is_empty() {
         Value::Null

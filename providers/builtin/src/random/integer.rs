@@ -90,13 +90,13 @@ fn seeded_rng(seed: &str) -> StdRng {
 }
 
 /// Imports `RESULT,MIN,MAX` or `RESULT,MIN,MAX,SEED`.
-pub(super) fn import(id: &str) -> Result<Value, Diagnostic> {
+pub(super) fn import(id: &str) -> Result<Value, Vec<Diagnostic>> {
     let parts: Vec<&str> = id.splitn(4, ',').collect();
     let invalid = || {
-        Diagnostic::error(
+        vec![Diagnostic::error(
             "Invalid import usage: expecting {result},{min},{max} or {result},{min},{max},{seed}",
             format!("Got \"{id}\"."),
-        )
+        )]
     };
     let num = |s: &str| s.trim().parse::<i64>().map_err(|_| invalid());
     let (result, min, max, seed) = match parts.as_slice() {

@@ -187,15 +187,15 @@ impl Provider for RandomProvider {
                 tokio::task::spawn_blocking(move || string::import(&id, string::Flavor::Password))
                     .await
                     .unwrap_or_else(|e| {
-                        Err(Diagnostic::error(
+                        Err(vec![Diagnostic::error(
                             "Import random password error",
                             e.to_string(),
-                        ))
+                        )])
                     })
             }
             "random_integer" => integer::import(&req.id),
             "random_uuid" => uuid_resource::import(&req.id),
-            other => Err(import_not_supported(other)),
+            other => Err(vec![import_not_supported(other)]),
         };
         match result {
             Ok(state) => ImportResponse {
@@ -206,9 +206,9 @@ impl Provider for RandomProvider {
                 }],
                 diagnostics: Vec::new(),
             },
-            Err(d) => ImportResponse {
+            Err(diagnostics) => ImportResponse {
                 imported: Vec::new(),
-                diagnostics: vec![d],
+                diagnostics,
             },
         }
     }

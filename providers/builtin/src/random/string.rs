@@ -244,7 +244,7 @@ fn computed_values(
 }
 
 /// Imports an existing string: the import id is the string itself.
-pub(super) fn import(id: &str, flavor: Flavor) -> Result<Value, Diagnostic> {
+pub(super) fn import(id: &str, flavor: Flavor) -> Result<Value, Vec<Diagnostic>> {
     let length = i64::try_from(id.chars().count()).unwrap_or(i64::MAX);
     let mut pairs = vec![("length", Value::int(length))];
     for flag in ["special", "upper", "lower", "numeric", "number"] {
@@ -254,9 +254,6 @@ pub(super) fn import(id: &str, flavor: Flavor) -> Result<Value, Diagnostic> {
         pairs.push((m, Value::int(0)));
     }
     let state = imported_state(&schema(flavor), pairs);
-    let computed = computed_values(id.to_string(), flavor).map_err(|mut d| {
-        d.pop()
-            .unwrap_or_else(|| Diagnostic::error("Import error", ""))
-    })?;
+    let computed = computed_values(id.to_string(), flavor)?;
     Ok(with_attrs(state, computed))
 }

@@ -32,12 +32,12 @@ pub(super) fn create(planned: &Value) -> Result<Value, Vec<Diagnostic>> {
 }
 
 /// Imports a UUID given in its canonical text form.
-pub(super) fn import(id: &str) -> Result<Value, Diagnostic> {
+pub(super) fn import(id: &str) -> Result<Value, Vec<Diagnostic>> {
     let parsed = uuid::Uuid::parse_str(id).map_err(|e| {
-        Diagnostic::error(
+        vec![Diagnostic::error(
             "Import Random UUID Error",
             format!("\"{id}\" is not a valid UUID: {e}"),
-        )
+        )]
     })?;
     let text = parsed.hyphenated().to_string();
     Ok(imported_state(
