@@ -46,6 +46,10 @@ pub fn format_file(name: &str, text: &str) -> Result<String, Diagnostics> {
                 .collect(),
         ));
     }
+    let template_errors = check_template_directives(&source, &tokens);
+    if !template_errors.is_empty() {
+        return Err(Diagnostics(template_errors));
+    }
     // Like Terraform, ignore a UTF-8 byte order mark (and drop it).
     let (body, bom) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, text.len() - rest.len()),
@@ -91,6 +95,145 @@ fn parse_error_diagnostic(
         detail.push('.');
     }
     Diagnostic::error("Invalid syntax", detail).with_range(Some(source.range(offset..end)))
+}
+
+/// Checks that the `%{...}` directives of every template are known keywords
+/// and balanced, as HCL's parser does (hcl-edit is more lenient).
+fn check_template_directives(source: &SourceFile, tokens: &[Token]) -> Vec<Diagnostic> {
+    struct Open {
+        keyword: &'static str,
+        range: std::ops::Range<usize>,
+        in_else: bool,
+    }
+    let range_str = |r: &std::ops::Range<usize>| {
+        let r = source.range(r.clone());
+        if r.start.line == r.end.line {
+            format!(
+                "{}:{},{}-{}",
+                r.filename, r.start.line, r.start.column, r.end.column
+            )
+        } else {
+            format!(
+                "{}:{},{}-{},{}",
+                r.filename, r.start.line, r.start.column, r.end.line, r.end.column
+            )
+        }
+    };
+    let mut diags = Vec::new();
+    let mut error = |summary: &str, detail: String, range: std::ops::Range<usize>| {
+        diags.push(Diagnostic::error(summary, detail).with_range(Some(source.range(range))));
+    };
+    // One stack of open directives per template being read.
+    let mut templates: Vec<Vec<Open>> = Vec::new();
+    let end_of = |t: &Token| t.start + t.text.len();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            Kind::OQuote | Kind::OHeredoc => templates.push(Vec::new()),
+            Kind::CQuote | Kind::CHeredoc => {
+                for open in templates.pop().unwrap_or_default() {
+                    let end = if open.keyword == "if" {
+                        "endif"
+                    } else {
+                        "endfor"
+                    };
+                    error(
+                        "Unexpected end of template",
+                        format!(
+                            "The {} directive at {} is missing its corresponding {end} directive.",
+                            open.keyword,
+                            range_str(&open.range)
+                        ),
+                        t.start..end_of(t),
+                    );
+                }
+            }
+            Kind::TemplateControl => {
+                let mut depth = 0;
+                let close = tokens[i..]
+                    .iter()
+                    .position(|t| {
+                        depth += t.kind.bracket_change();
+                        depth == 0
+                    })
+                    .map_or(source.text.len(), |j| end_of(&tokens[i + j]));
+                let range = t.start..close;
+                let Some(stack) = templates.last_mut() else {
+                    continue;
+                };
+                let keyword = tokens.get(i + 1).filter(|k| k.kind == Kind::Ident);
+                let Some(keyword) = keyword else {
+                    error(
+                        "Invalid template directive",
+                        "A template directive keyword (\"if\", \"for\", etc) is expected at the beginning of a %{ sequence.".into(),
+                        range,
+                    );
+                    continue;
+                };
+                let unbalanced = "The control directives within this template are unbalanced.";
+                match keyword.text.as_str() {
+                    "if" => stack.push(Open {
+                        keyword: "if",
+                        range,
+                        in_else: false,
+                    }),
+                    "for" => stack.push(Open {
+                        keyword: "for",
+                        range,
+                        in_else: false,
+                    }),
+                    kw @ ("else" | "endif" | "endfor") => {
+                        let summary = format!("Unexpected {kw} directive");
+                        match stack.last_mut() {
+                            None => error(&summary, unbalanced.into(), range),
+                            Some(open) if open.keyword == "for" && kw != "endfor" => {
+                                let detail = format!(
+                                    "Expecting an endfor directive corresponding to the for directive at {}.",
+                                    range_str(&open.range)
+                                );
+                                stack.pop();
+                                error(&summary, detail, range);
+                            }
+                            Some(open) if open.keyword == "if" && kw == "endfor" => {
+                                let detail = format!(
+                                    "Expecting an endif directive for the if started at {}.",
+                                    range_str(&open.range)
+                                );
+                                stack.pop();
+                                error(&summary, detail, range);
+                            }
+                            Some(open) if kw == "else" && open.in_else => {
+                                let detail = format!(
+                                    "Already in the else clause for the if started at {}.",
+                                    range_str(&open.range)
+                                );
+                                stack.pop();
+                                error(&summary, detail, range);
+                            }
+                            Some(open) if kw == "else" => open.in_else = true,
+                            Some(_) => {
+                                stack.pop();
+                            }
+                        }
+                    }
+                    other => {
+                        let mut detail =
+                            format!("\"{other}\" is not a valid template control keyword.");
+                        let keywords = ["if", "else", "endif", "for", "endfor"];
+                        if let Some(s) = crate::suggest::suggest(other, keywords) {
+                            detail.push_str(&format!(" Did you mean \"{s}\"?"));
+                        }
+                        error(
+                            "Invalid template control keyword",
+                            detail,
+                            keyword.start..end_of(keyword),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    diags
 }
 
 // ---------------------------------------------------------------------------
@@ -301,6 +444,9 @@ pub(crate) mod lexer {
         }
 
         fn error(&mut self, summary: &'static str, detail: &str, start: usize, end: usize) {
+            if self.errors.len() >= 100 {
+                return;
+            }
             self.errors.push(LexError {
                 summary,
                 detail: detail.to_string(),
@@ -474,12 +620,8 @@ pub(crate) mod lexer {
                         }
                     };
                     if kind == Kind::Invalid {
-                        self.error(
-                            "Invalid character",
-                            &format!("This character is not used within the language: {c:?}."),
-                            start,
-                            start + len,
-                        );
+                        let (summary, detail) = invalid_char_message(c);
+                        self.error(summary, detail, start, start + len);
                     }
                     self.emit(kind, start, start + len);
                 }
@@ -618,6 +760,26 @@ pub(crate) mod lexer {
             *start_of_line = true;
             len += eol;
             self.emit(Kind::StringLit, start, start + len);
+        }
+    }
+
+    /// HCL's messages for characters that are not part of the language.
+    fn invalid_char_message(c: char) -> (&'static str, &'static str) {
+        match c {
+            '&' => ("Unsupported operator", "Bitwise operators are not supported. Did you mean boolean AND (\"&&\")?"),
+            '|' => ("Unsupported operator", "Bitwise operators are not supported. Did you mean boolean OR (\"||\")?"),
+            '~' => ("Unsupported operator", "Bitwise operators are not supported. Did you mean boolean NOT (\"!\")?"),
+            '^' => ("Unsupported operator", "Bitwise operators are not supported."),
+            '\'' => ("Invalid character", "Single quotes are not valid. Use double quotes (\") to enclose strings."),
+            '`' => (
+                "Invalid character",
+                "The \"`\" character is not valid. To create a multi-line string, use the \"heredoc\" syntax, like \"<<EOT\".",
+            ),
+            ';' => (
+                "Invalid character",
+                "The \";\" character is not valid. Use newlines to separate arguments and blocks, and commas to separate items in collection values.",
+            ),
+            _ => ("Invalid character", "This character is not used within the language."),
         }
     }
 
@@ -766,12 +928,15 @@ impl BodyWalker<'_> {
         }
         // A block: labels, then `{`.
         let header_start = name_at + 1;
-        let mut labels: Vec<Option<String>> = Vec::new();
+        // Each label's value, or its original tokens when hclwrite could not
+        // read it (Terraform then drops the label, changing the meaning of
+        // the file; we keep it as written instead).
+        let mut labels: Vec<Result<String, std::ops::Range<usize>>> = Vec::new();
         let mut last_label_end = header_start;
         loop {
             match self.kind(*i) {
                 Kind::Ident => {
-                    labels.push(Some(self.tokens[*i].text.clone()));
+                    labels.push(Ok(self.tokens[*i].text.clone()));
                     *i += 1;
                     last_label_end = *i;
                 }
@@ -785,7 +950,7 @@ impl BodyWalker<'_> {
                         return false;
                     }
                     *i += 1;
-                    labels.push(quoted_label_value(&self.tokens[open..*i]));
+                    labels.push(quoted_label_value(&self.tokens[open..*i]).ok_or(open..*i));
                     last_label_end = *i;
                 }
                 Kind::Comment if !self.tokens[*i].is_newline() => *i += 1,
@@ -794,10 +959,15 @@ impl BodyWalker<'_> {
             }
         }
         let mut with = Vec::new();
-        for label in labels.iter().flatten() {
-            with.push(Token::new(Kind::OQuote, "\""));
-            with.push(Token::new(Kind::QuotedLit, &escape_quoted(label)));
-            with.push(Token::new(Kind::CQuote, "\""));
+        for label in &labels {
+            match label {
+                Ok(value) => {
+                    with.push(Token::new(Kind::OQuote, "\""));
+                    with.push(Token::new(Kind::QuotedLit, &escape_quoted(value)));
+                    with.push(Token::new(Kind::CQuote, "\""));
+                }
+                Err(range) => with.extend_from_slice(&self.tokens[range.clone()]),
+            }
         }
         let original = &self.tokens[header_start..last_label_end];
         let same = original.len() == with.len()
@@ -865,7 +1035,7 @@ impl BodyWalker<'_> {
 }
 
 /// The value of a quoted label made of one literal, as hclwrite reads it;
-/// `None` for labels hclwrite cannot read (it drops those).
+/// `None` for labels hclwrite cannot read.
 fn quoted_label_value(tokens: &[Token]) -> Option<String> {
     match tokens {
         [o, c] if o.kind == Kind::OQuote && c.kind == Kind::CQuote => Some(String::new()),

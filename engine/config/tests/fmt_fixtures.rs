@@ -68,28 +68,76 @@ fn formatting_is_idempotent() {
 
 #[test]
 fn invalid_files_are_not_formatted() {
-    // Each of these makes `terraform fmt` fail with a syntax error.
+    // Each of these makes `terraform fmt` fail; where gitform reports the
+    // same first problem, its summary is given.
     let cases = [
-        ("unterminated heredoc", "x = <<EOT\nhi\nEOT"),
-        ("unterminated string", "x = \"abc\n"),
-        ("unclosed block", "resource \"a\" \"b\" {\n  x = 1\n"),
-        ("missing value", "locals {\n  a = 1 +\n}\n"),
-        ("two arguments on one line", "a = 1 b = 2\n"),
-        ("quoted argument name", "locals {\n  \"a\" = 1\n}\n"),
-        ("stray closing brace", "}\n"),
-        ("invalid character", "a = 1 ^ 2\n"),
-        ("unterminated comment", "/* never closed\na = 1\n"),
+        ("x = <<EOT\nhi\nEOT", Some("Unterminated template string")),
+        ("x = \"abc\n", Some("Invalid multi-line string")),
+        ("a = 1 ^ 2\n", Some("Unsupported operator")),
+        ("a = 'x'\n", Some("Invalid character")),
+        (
+            "a = \"%{ forx in y }%{ endfor }\"\n",
+            Some("Invalid template control keyword"),
+        ),
+        ("a = \"%{ endif }\"\n", Some("Unexpected endif directive")),
+        (
+            "a = \"%{ if true }x\"\n",
+            Some("Unexpected end of template"),
+        ),
+        (
+            "a = \"%{ for x in y }%{ endif }\"\n",
+            Some("Unexpected endif directive"),
+        ),
+        ("a = \"%{ 1 }\"\n", Some("Invalid template directive")),
+        ("resource \"a\" \"b\" {\n  x = 1\n", None),
+        ("locals {\n  a = 1 +\n}\n", None),
+        ("a = 1 b = 2\n", None),
+        ("locals {\n  \"a\" = 1\n}\n", None),
+        ("}\n", None),
+        ("/* never closed\na = 1\n", None),
     ];
-    for (what, src) in cases {
-        let diags = format_source(src).expect_err(what);
-        assert!(diags.has_errors(), "{what}");
+    for (src, summary) in cases {
+        let diags = format_source(src).expect_err(src);
+        assert!(diags.has_errors(), "{src}");
         let d = &diags.0[0];
+        if let Some(summary) = summary {
+            assert_eq!(d.summary, summary, "{src}");
+        }
         let range = d
             .range
             .as_ref()
-            .unwrap_or_else(|| panic!("{what}: no range"));
-        assert_eq!(&*range.filename, "<stdin>", "{what}");
+            .unwrap_or_else(|| panic!("{src}: no range"));
+        assert_eq!(&*range.filename, "<stdin>", "{src}");
     }
+}
+
+#[test]
+fn template_directive_errors_read_like_terraform() {
+    let diags = format_source("a = \"%{ for x in y }%{ endif }\"\n").unwrap_err();
+    assert_eq!(
+        diags.0[0].detail,
+        "Expecting an endfor directive corresponding to the for directive at <stdin>:1,6-21."
+    );
+    let diags = format_source("a = \"%{ forx in y }%{ endfor }\"\n").unwrap_err();
+    assert_eq!(
+        diags.0[0].detail,
+        "\"forx\" is not a valid template control keyword. Did you mean \"for\"?"
+    );
+    let diags = format_source("a = \"%{ if true }x\"\n").unwrap_err();
+    assert_eq!(
+        diags.0[0].detail,
+        "The if directive at <stdin>:1,6-18 is missing its corresponding endif directive."
+    );
+}
+
+#[test]
+fn unreadable_labels_are_kept() {
+    // Terraform drops labels it cannot decode (`resource "c" {}`), which
+    // changes the meaning of the file; gitform keeps them.
+    assert_eq!(
+        format_source("resource \"a$b\" c {}\nresource x /* c */ \"y\" {}\n").unwrap(),
+        "resource \"a$b\" \"c\" {}\nresource \"x\" \"y\" {}\n"
+    );
 }
 
 #[test]
