@@ -23,6 +23,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+mod crypto;
+mod datetime;
+mod encoding;
+mod filesystem;
+mod network;
+mod typeconv;
+
 /// Renders a template for `templatefile`: receives the template text, the
 /// file name (for diagnostics) and the variables object, and returns the
 /// rendered value or an error message. Provided by the expression evaluator.
@@ -170,7 +177,14 @@ pub fn table() -> &'static HashMap<&'static str, FuncSpec> {
 }
 
 /// The function families. Each module adds its list here.
-const FAMILIES: &[fn() -> Vec<FuncSpec>] = &[];
+const FAMILIES: &[fn() -> Vec<FuncSpec>] = &[
+    crypto::functions,
+    datetime::functions,
+    encoding::functions,
+    filesystem::functions,
+    network::functions,
+    typeconv::functions,
+];
 
 /// The names of every function (for "did you mean" suggestions).
 pub fn names() -> impl Iterator<Item = &'static str> {
