@@ -29,6 +29,12 @@ mod encoding;
 mod filesystem;
 mod network;
 mod typeconv;
+mod collection;
+mod format;
+mod numeric;
+mod regexp;
+mod sets;
+mod string;
 
 /// Renders a template for `templatefile`: receives the template text, the
 /// file name (for diagnostics) and the variables object, and returns the
@@ -184,6 +190,12 @@ const FAMILIES: &[fn() -> Vec<FuncSpec>] = &[
     filesystem::functions,
     network::functions,
     typeconv::functions,
+    numeric::functions,
+    string::functions,
+    format::functions,
+    regexp::functions,
+    collection::functions,
+    sets::functions,
 ];
 
 /// The names of every function (for "did you mean" suggestions).
