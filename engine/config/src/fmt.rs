@@ -999,8 +999,7 @@ impl BodyWalker<'_> {
         let mut first: Option<usize> = None;
         let mut last = *i;
         let mut in_heredoc = 0;
-        loop {
-            let Some(t) = self.tokens.get(*i) else { break };
+        while let Some(t) = self.tokens.get(*i) {
             match t.kind {
                 Kind::Eof => break,
                 Kind::OHeredoc => in_heredoc += 1,
