@@ -58,7 +58,10 @@ impl ModuleInstance {
 
     pub fn child(&self, name: &str, key: Option<InstanceKey>) -> ModuleInstance {
         let mut v = self.0.clone();
-        v.push(ModuleStep { name: name.to_string(), key });
+        v.push(ModuleStep {
+            name: name.to_string(),
+            key,
+        });
         ModuleInstance(v)
     }
 
@@ -133,7 +136,10 @@ pub struct ResourceAddr {
 
 impl ResourceAddr {
     pub fn instance(&self, key: Option<InstanceKey>) -> InstanceAddr {
-        InstanceAddr { resource: self.clone(), key }
+        InstanceAddr {
+            resource: self.clone(),
+            key,
+        }
     }
 }
 
@@ -179,7 +185,10 @@ impl TargetAddr {
     /// True when `inst` is this address or lies inside it.
     pub fn contains(&self, inst: &InstanceAddr) -> bool {
         match self {
-            TargetAddr::Module(m) => inst.resource.module.0.starts_with(&m.0) || module_matches_unkeyed(m, &inst.resource.module),
+            TargetAddr::Module(m) => {
+                inst.resource.module.0.starts_with(&m.0)
+                    || module_matches_unkeyed(m, &inst.resource.module)
+            }
             TargetAddr::Resource(r) => &inst.resource == r,
             TargetAddr::Instance(i) => i == inst,
         }
@@ -188,7 +197,11 @@ impl TargetAddr {
 
 fn module_matches_unkeyed(target: &ModuleInstance, m: &ModuleInstance) -> bool {
     target.0.len() <= m.0.len()
-        && target.0.iter().zip(&m.0).all(|(t, s)| t.name == s.name && (t.key.is_none() || t.key == s.key))
+        && target
+            .0
+            .iter()
+            .zip(&m.0)
+            .all(|(t, s)| t.name == s.name && (t.key.is_none() || t.key == s.key))
 }
 
 impl fmt::Display for TargetAddr {
@@ -210,21 +223,29 @@ pub struct AddrError {
 
 /// Parses an address such as `module.net["a"].aws_subnet.this[0]`.
 pub fn parse_target(input: &str) -> Result<TargetAddr, AddrError> {
-    let err = |reason: &str| AddrError { input: input.to_string(), reason: reason.to_string() };
-    let mut p = Parser { s: input.trim(), pos: 0 };
+    let err = |reason: &str| AddrError {
+        input: input.to_string(),
+        reason: reason.to_string(),
+    };
+    let mut p = Parser {
+        s: input.trim(),
+        pos: 0,
+    };
     let mut module = ModuleInstance::root();
     loop {
         let save = p.pos;
         let word = p.ident().ok_or_else(|| err("expected a name"))?;
         if word == "module" {
-            p.expect('.').map_err(|_| err("expected '.' after \"module\""))?;
+            p.expect('.')
+                .map_err(|_| err("expected '.' after \"module\""))?;
             let name = p.ident().ok_or_else(|| err("expected a module name"))?;
             let key = p.key().map_err(|r| err(&r))?;
             module.0.push(ModuleStep { name, key });
             if p.done() {
                 return Ok(TargetAddr::Module(module));
             }
-            p.expect('.').map_err(|_| err("expected '.' after a module step"))?;
+            p.expect('.')
+                .map_err(|_| err("expected '.' after a module step"))?;
             continue;
         }
         p.pos = save;
@@ -234,12 +255,21 @@ pub fn parse_target(input: &str) -> Result<TargetAddr, AddrError> {
     let mut type_name = p.ident().ok_or_else(|| err("expected a resource type"))?;
     if type_name == "data" {
         mode = Mode::Data;
-        p.expect('.').map_err(|_| err("expected '.' after \"data\""))?;
-        type_name = p.ident().ok_or_else(|| err("expected a data source type"))?;
+        p.expect('.')
+            .map_err(|_| err("expected '.' after \"data\""))?;
+        type_name = p
+            .ident()
+            .ok_or_else(|| err("expected a data source type"))?;
     }
-    p.expect('.').map_err(|_| err("expected '.' and a resource name"))?;
+    p.expect('.')
+        .map_err(|_| err("expected '.' and a resource name"))?;
     let name = p.ident().ok_or_else(|| err("expected a resource name"))?;
-    let resource = ResourceAddr { module, mode, type_name, name };
+    let resource = ResourceAddr {
+        module,
+        mode,
+        type_name,
+        name,
+    };
     let key = p.key().map_err(|r| err(&r))?;
     if !p.done() {
         return Err(err("unexpected text after the address"));
@@ -255,7 +285,10 @@ pub fn parse_instance(input: &str) -> Result<InstanceAddr, AddrError> {
     match parse_target(input)? {
         TargetAddr::Instance(i) => Ok(i),
         TargetAddr::Resource(r) => Ok(r.instance(None)),
-        TargetAddr::Module(_) => Err(AddrError { input: input.to_string(), reason: "expected a resource address, not a module".into() }),
+        TargetAddr::Module(_) => Err(AddrError {
+            input: input.to_string(),
+            reason: "expected a resource address, not a module".into(),
+        }),
     }
 }
 
@@ -286,7 +319,11 @@ impl Parser<'_> {
         let r = self.rest();
         let mut end = 0;
         for (i, c) in r.char_indices() {
-            let ok = if i == 0 { c.is_alphabetic() || c == '_' } else { c.is_alphanumeric() || c == '_' || c == '-' };
+            let ok = if i == 0 {
+                c.is_alphabetic() || c == '_'
+            } else {
+                c.is_alphanumeric() || c == '_' || c == '-'
+            };
             if !ok {
                 break;
             }
@@ -295,8 +332,9 @@ impl Parser<'_> {
         if end == 0 {
             return None;
         }
+        let word = r[..end].to_string();
         self.pos += end;
-        Some(r[..end].to_string())
+        Some(word)
     }
 
     fn key(&mut self) -> Result<Option<InstanceKey>, String> {
@@ -329,7 +367,10 @@ impl Parser<'_> {
             InstanceKey::Str(out)
         } else {
             let end = r.find(']').ok_or("expected ']'")?;
-            let n: i64 = r[..end].trim().parse().map_err(|_| format!("invalid index {:?}", &r[..end]))?;
+            let n: i64 = r[..end]
+                .trim()
+                .parse()
+                .map_err(|_| format!("invalid index {:?}", &r[..end]))?;
             self.pos += end;
             InstanceKey::Int(n)
         };
@@ -361,7 +402,16 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for input in ["", "aws_instance", "aws_instance.", "module.", "a.b[", "a.b[x]", "a.b c", "data.x"] {
+        for input in [
+            "",
+            "aws_instance",
+            "aws_instance.",
+            "module.",
+            "a.b[",
+            "a.b[x]",
+            "a.b c",
+            "data.x",
+        ] {
             assert!(parse_target(input).is_err(), "{input}");
         }
     }
@@ -378,7 +428,11 @@ mod tests {
             ("module.net[\"a\"].aws_subnet.this[1]", false),
             ("aws_subnet.this", false),
         ] {
-            assert_eq!(parse_target(target).unwrap().contains(&inst), want, "{target}");
+            assert_eq!(
+                parse_target(target).unwrap().contains(&inst),
+                want,
+                "{target}"
+            );
         }
     }
 }

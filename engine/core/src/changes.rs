@@ -29,12 +29,18 @@ impl Action {
 
     /// True when the action destroys an existing object.
     pub fn destroys(self) -> bool {
-        matches!(self, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete)
+        matches!(
+            self,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+        )
     }
 
     /// True when the action produces a new or updated object.
     pub fn creates(self) -> bool {
-        matches!(self, Action::Create | Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete)
+        matches!(
+            self,
+            Action::Create | Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete
+        )
     }
 
     /// The symbol shown in the plan: `+`, `~`, `-/+`, `+/-`, `-`, `<=`.
@@ -86,10 +92,16 @@ impl ActionReason {
         match self {
             ActionReason::Tainted => format!("{addr} is tainted, so must be replaced"),
             ActionReason::ReplaceRequested => format!("{addr} will be replaced, as requested"),
-            ActionReason::ReplaceTriggeredBy(by) => format!("{addr} will be replaced due to changes in replace_triggered_by ({by})"),
+            ActionReason::ReplaceTriggeredBy(by) => {
+                format!("{addr} will be replaced due to changes in replace_triggered_by ({by})")
+            }
             ActionReason::NoResourceConfig => format!("(because {addr} is not in configuration)"),
-            ActionReason::NoInstanceKey => format!("(because key {addr} is not in for_each map or count range)"),
-            ActionReason::NoModule => format!("(because its module is not in configuration: {addr})"),
+            ActionReason::NoInstanceKey => {
+                format!("(because key {addr} is not in for_each map or count range)")
+            }
+            ActionReason::NoModule => {
+                format!("(because its module is not in configuration: {addr})")
+            }
             ActionReason::ReadDependencyPending => {
                 "(depends on a resource or a module with changes pending)".to_string()
             }
@@ -201,7 +213,9 @@ impl Plan {
     /// True when applying the plan would change anything: a resource, an
     /// output, or (in refresh-only mode) the recorded state.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp && c.action != Action::Read)
+        self.changes
+            .iter()
+            .any(|c| c.action != Action::NoOp && c.action != Action::Read)
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
             || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
     }

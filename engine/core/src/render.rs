@@ -56,17 +56,33 @@ pub fn render_plan(plan: &Plan, opts: RenderOptions) -> String {
     if !plan.drift.is_empty() {
         render_drift(&plan.drift, &st, plan.mode, &mut out);
     }
-    let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
-    let output_changes: Vec<_> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
+    let changes: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    let output_changes: Vec<_> = plan
+        .outputs
+        .iter()
+        .filter(|o| o.action != Action::NoOp)
+        .collect();
     if plan.mode == PlanMode::RefreshOnly {
         if plan.drift.is_empty() {
             out.push_str("\nNo changes. Your infrastructure still matches the configuration.\n\n");
-            out.push_str("gitform has checked that the real remote objects still match the result of\n");
+            out.push_str(
+                "gitform has checked that the real remote objects still match the result of\n",
+            );
             out.push_str("your most recent changes, and found no differences.\n");
         } else {
-            out.push_str("\nThis is a refresh-only plan, so gitform will not take any actions to undo\n");
-            out.push_str("these. If you were expecting these changes then you can apply this plan to\n");
-            out.push_str("record the updated values in the gitform state without changing any remote\n");
+            out.push_str(
+                "\nThis is a refresh-only plan, so gitform will not take any actions to undo\n",
+            );
+            out.push_str(
+                "these. If you were expecting these changes then you can apply this plan to\n",
+            );
+            out.push_str(
+                "record the updated values in the gitform state without changing any remote\n",
+            );
             out.push_str("objects.\n");
         }
         return out;
@@ -75,7 +91,9 @@ pub fn render_plan(plan: &Plan, opts: RenderOptions) -> String {
         out.push_str("\n");
         out.push_str(&st.bold("No changes."));
         out.push_str(&st.bold(" Your infrastructure matches the configuration."));
-        out.push_str("\n\ngitform has compared your real infrastructure against your configuration\n");
+        out.push_str(
+            "\n\ngitform has compared your real infrastructure against your configuration\n",
+        );
         out.push_str("and found no differences, so no changes are needed.\n");
         return out;
     }
@@ -107,19 +125,47 @@ pub fn render_plan(plan: &Plan, opts: RenderOptions) -> String {
         let line = if plan.mode == PlanMode::Destroy && c.add == 0 && c.change == 0 {
             format!("Plan: 0 to add, 0 to change, {} to destroy.", c.destroy)
         } else {
-            format!("Plan: {} to add, {} to change, {} to destroy.", c.add, c.change, c.destroy)
+            format!(
+                "Plan: {} to add, {} to change, {} to destroy.",
+                c.add, c.change, c.destroy
+            )
         };
         out.push_str(&st.bold(&line));
         out.push('\n');
     }
     if !output_changes.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
-        let width = output_changes.iter().map(|o| o.name.len()).max().unwrap_or(0);
+        let width = output_changes
+            .iter()
+            .map(|o| o.name.len())
+            .max()
+            .unwrap_or(0);
         for o in output_changes {
             let mut body = String::new();
-            let before = o.before.as_ref().map(|v| if o.sensitive { v.clone().sensitive() } else { v.clone() });
-            let after = o.after.as_ref().map(|v| if o.sensitive { v.clone().sensitive() } else { v.clone() });
-            diff_attr(&o.name, width, before.as_ref(), after.as_ref(), 1, false, &st, &mut body);
+            let before = o.before.as_ref().map(|v| {
+                if o.sensitive {
+                    v.clone().sensitive()
+                } else {
+                    v.clone()
+                }
+            });
+            let after = o.after.as_ref().map(|v| {
+                if o.sensitive {
+                    v.clone().sensitive()
+                } else {
+                    v.clone()
+                }
+            });
+            diff_attr(
+                &o.name,
+                width,
+                before.as_ref(),
+                after.as_ref(),
+                1,
+                false,
+                &st,
+                &mut body,
+            );
             out.push_str(&body);
         }
     }
@@ -147,19 +193,33 @@ fn render_drift(drift: &[Drift], st: &Style, mode: PlanMode, out: &mut String) {
         match &d.after {
             Some(after) => {
                 let _ = writeln!(out, "  # {} has changed", d.addr);
-                let _ = writeln!(out, "  {} resource \"{}\" \"{}\" {{", st.symbol(Action::Update), r.type_name, r.name);
+                let _ = writeln!(
+                    out,
+                    "  {} resource \"{}\" \"{}\" {{",
+                    st.symbol(Action::Update),
+                    r.type_name,
+                    r.name
+                );
                 render_body(Some(&d.before), Some(after), Action::Update, &[], st, out);
             }
             None => {
                 let _ = writeln!(out, "  # {} has been deleted", d.addr);
-                let _ = writeln!(out, "  {} resource \"{}\" \"{}\" {{", st.symbol(Action::Delete), r.type_name, r.name);
+                let _ = writeln!(
+                    out,
+                    "  {} resource \"{}\" \"{}\" {{",
+                    st.symbol(Action::Delete),
+                    r.type_name,
+                    r.name
+                );
                 render_body(Some(&d.before), None, Action::Delete, &[], st, out);
             }
         }
         out.push_str("    }\n");
     }
     if mode != PlanMode::RefreshOnly {
-        out.push_str("\nUnless you have made equivalent changes to your configuration, or ignored the\n");
+        out.push_str(
+            "\nUnless you have made equivalent changes to your configuration, or ignored the\n",
+        );
         out.push_str("relevant attributes using ignore_changes, the following plan may include\n");
         out.push_str("actions to undo or respond to these changes.\n");
     }
@@ -175,8 +235,12 @@ fn render_change(ch: &ResourceChange, st: &Style, out: &mut String) {
         Action::Update => format!("{addr} will be updated in-place"),
         Action::Delete => format!("{addr} will be destroyed"),
         Action::DeleteThenCreate | Action::CreateThenDelete => match &ch.reason {
-            Some(crate::changes::ActionReason::Tainted) => format!("{addr} is tainted, so must be replaced"),
-            Some(crate::changes::ActionReason::ReplaceRequested) => format!("{addr} will be replaced, as requested"),
+            Some(crate::changes::ActionReason::Tainted) => {
+                format!("{addr} is tainted, so must be replaced")
+            }
+            Some(crate::changes::ActionReason::ReplaceRequested) => {
+                format!("{addr} will be replaced, as requested")
+            }
             Some(crate::changes::ActionReason::ReplaceTriggeredBy(_)) => {
                 format!("{addr} will be replaced due to changes in replace_triggered_by")
             }
@@ -198,16 +262,44 @@ fn render_change(ch: &ResourceChange, st: &Style, out: &mut String) {
         }
     }
     let r = &ch.addr.resource;
-    let kind = if r.mode == crate::address::Mode::Data { "data" } else { "resource" };
+    let kind = if r.mode == crate::address::Mode::Data {
+        "data"
+    } else {
+        "resource"
+    };
     let sym = st.symbol(ch.action);
-    let pad = if ch.action.symbol().len() == 3 { "" } else if ch.action.symbol().len() == 2 { " " } else { "  " };
-    let _ = writeln!(out, "{pad}{sym} {kind} \"{}\" \"{}\" {{", r.type_name, r.name);
-    render_body(ch.before.as_ref(), ch.after.as_ref(), ch.action, &ch.requires_replace, st, out);
+    let pad = if ch.action.symbol().len() == 3 {
+        ""
+    } else if ch.action.symbol().len() == 2 {
+        " "
+    } else {
+        "  "
+    };
+    let _ = writeln!(
+        out,
+        "{pad}{sym} {kind} \"{}\" \"{}\" {{",
+        r.type_name, r.name
+    );
+    render_body(
+        ch.before.as_ref(),
+        ch.after.as_ref(),
+        ch.action,
+        &ch.requires_replace,
+        st,
+        out,
+    );
     out.push_str("    }\n");
 }
 
 /// Renders the attributes of an object diff at the resource level.
-fn render_body(before: Option<&Value>, after: Option<&Value>, action: Action, replace: &[AttrPath], st: &Style, out: &mut String) {
+fn render_body(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    action: Action,
+    replace: &[AttrPath],
+    st: &Style,
+    out: &mut String,
+) {
     let empty = BTreeMap::new();
     let b = before.and_then(|v| v.as_entries()).unwrap_or(&empty);
     let a = after.and_then(|v| v.as_entries()).unwrap_or(&empty);
@@ -221,7 +313,9 @@ fn render_body(before: Option<&Value>, after: Option<&Value>, action: Action, re
             let av = a.get(*k).filter(|v| !v.is_null());
             match (bv, av) {
                 (None, None) => false,
-                (Some(x), Some(y)) if same(x, y) => action == Action::Delete || IDENTIFYING.contains(&k.as_str()),
+                (Some(x), Some(y)) if same(x, y) => {
+                    action == Action::Delete || IDENTIFYING.contains(&k.as_str())
+                }
                 _ => true,
             }
         })
@@ -237,11 +331,17 @@ fn render_body(before: Option<&Value>, after: Option<&Value>, action: Action, re
             }
             continue;
         }
-        let forces = replace.iter().any(|p| p.0.first() == Some(&PathStep::Attr((*k).clone())) && p.0.len() == 1);
+        let forces = replace
+            .iter()
+            .any(|p| p.0.first() == Some(&PathStep::Attr((*k).clone())) && p.0.len() == 1);
         diff_attr(k, width, bv, av, 3, forces, st, out);
     }
     if hidden > 0 && action != Action::Create {
-        let noun = if hidden == 1 { "attribute" } else { "attributes" };
+        let noun = if hidden == 1 {
+            "attribute"
+        } else {
+            "attributes"
+        };
         let _ = writeln!(out, "        # ({hidden} unchanged {noun} hidden)");
     }
 }
@@ -260,17 +360,39 @@ fn same(a: &Value, b: &Value) -> bool {
 /// One `key = value` line (or block), with its action symbol.
 /// `level` is the indentation in units of two spaces before the symbol.
 #[allow(clippy::too_many_arguments)]
-fn diff_attr(key: &str, width: usize, before: Option<&Value>, after: Option<&Value>, level: usize, forces: bool, st: &Style, out: &mut String) {
+fn diff_attr(
+    key: &str,
+    width: usize,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    level: usize,
+    forces: bool,
+    st: &Style,
+    out: &mut String,
+) {
     let indent = "  ".repeat(level);
     let (sym, body) = match (before, after) {
         (None, None) => return,
         (None, Some(a)) => (Action::Create, render_value(a, Action::Create, level, st)),
-        (Some(b), None) => (Action::Delete, format!("{} -> null", render_value(b, Action::Delete, level, st))),
-        (Some(b), Some(a)) if same(b, a) => (Action::NoOp, render_value(a, Action::NoOp, level, st)),
+        (Some(b), None) => (
+            Action::Delete,
+            format!("{} -> null", render_value(b, Action::Delete, level, st)),
+        ),
+        (Some(b), Some(a)) if same(b, a) => {
+            (Action::NoOp, render_value(a, Action::NoOp, level, st))
+        }
         (Some(b), Some(a)) => (Action::Update, render_update(b, a, level, st)),
     };
-    let comment = if forces { st.paint("31", " # forces replacement") } else { String::new() };
-    let sym_s = if sym == Action::NoOp { " ".to_string() } else { st.symbol(sym) };
+    let comment = if forces {
+        st.paint("31", " # forces replacement")
+    } else {
+        String::new()
+    };
+    let sym_s = if sym == Action::NoOp {
+        " ".to_string()
+    } else {
+        st.symbol(sym)
+    };
     let _ = writeln!(out, "{indent}{sym_s} {key:<width$} = {body}{comment}");
 }
 
@@ -279,12 +401,18 @@ fn render_update(b: &Value, a: &Value, level: usize, st: &Style) -> String {
         return "(sensitive value)".to_string();
     }
     match (b.unmarked(), a.unmarked()) {
-        (Value::Object(bm) | Value::Map(bm), Value::Object(am) | Value::Map(am)) if a.is_known() => {
+        (Value::Object(bm) | Value::Map(bm), Value::Object(am) | Value::Map(am))
+            if a.is_known() =>
+        {
             let quote = matches!(a.unmarked(), Value::Map(_));
             let inner_indent = "  ".repeat(level + 2);
             let mut s = String::from("{\n");
             let keys = keys_all(bm, am);
-            let width = keys.iter().map(|k| display_key(k, quote).len()).max().unwrap_or(0);
+            let width = keys
+                .iter()
+                .map(|k| display_key(k, quote).len())
+                .max()
+                .unwrap_or(0);
             let mut hidden = 0;
             for k in keys {
                 let bv = bm.get(k).filter(|v| !v.is_null());
@@ -292,18 +420,34 @@ fn render_update(b: &Value, a: &Value, level: usize, st: &Style) -> String {
                 match (bv, av) {
                     (Some(x), Some(y)) if same(x, y) => hidden += 1,
                     (None, None) => {}
-                    _ => diff_attr(&display_key(k, quote), width, bv, av, level + 2, false, st, &mut s),
+                    _ => diff_attr(
+                        &display_key(k, quote),
+                        width,
+                        bv,
+                        av,
+                        level + 2,
+                        false,
+                        st,
+                        &mut s,
+                    ),
                 }
             }
             if hidden > 0 {
                 let noun = if quote { "element" } else { "attribute" };
-                let noun = if hidden == 1 { noun.to_string() } else { format!("{noun}s") };
+                let noun = if hidden == 1 {
+                    noun.to_string()
+                } else {
+                    format!("{noun}s")
+                };
                 let _ = writeln!(s, "{inner_indent}  # ({hidden} unchanged {noun} hidden)");
             }
             let _ = write!(s, "{}}}", "  ".repeat(level + 1));
             s
         }
-        (Value::List(bl) | Value::Tuple(bl) | Value::Set(bl), Value::List(al) | Value::Tuple(al) | Value::Set(al)) if a.is_known() => {
+        (
+            Value::List(bl) | Value::Tuple(bl) | Value::Set(bl),
+            Value::List(al) | Value::Tuple(al) | Value::Set(al),
+        ) if a.is_known() => {
             let inner_indent = "  ".repeat(level + 2);
             let mut s = String::from("[\n");
             let mut hidden = 0;
@@ -314,10 +458,20 @@ fn render_update(b: &Value, a: &Value, level: usize, st: &Style) -> String {
                         hidden += 1;
                     }
                     ListOp::Removed(v) => {
-                        let _ = writeln!(s, "{inner_indent}{} {},", st.symbol(Action::Delete), render_value(v, Action::Delete, level + 2, st));
+                        let _ = writeln!(
+                            s,
+                            "{inner_indent}{} {},",
+                            st.symbol(Action::Delete),
+                            render_value(v, Action::Delete, level + 2, st)
+                        );
                     }
                     ListOp::Added(v) => {
-                        let _ = writeln!(s, "{inner_indent}{} {},", st.symbol(Action::Create), render_value(v, Action::Create, level + 2, st));
+                        let _ = writeln!(
+                            s,
+                            "{inner_indent}{} {},",
+                            st.symbol(Action::Create),
+                            render_value(v, Action::Create, level + 2, st)
+                        );
                     }
                 }
             }
@@ -347,12 +501,20 @@ enum ListOp<'a> {
 fn list_diff<'a>(b: &'a [Value], a: &'a [Value]) -> Vec<ListOp<'a>> {
     let (n, m) = (b.len(), a.len());
     if n * m > 1_000_000 {
-        return b.iter().map(ListOp::Removed).chain(a.iter().map(ListOp::Added)).collect();
+        return b
+            .iter()
+            .map(ListOp::Removed)
+            .chain(a.iter().map(ListOp::Added))
+            .collect();
     }
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[i][j] = if same(&b[i], &a[j]) { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            lcs[i][j] = if same(&b[i], &a[j]) {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
     let (mut i, mut j) = (0, 0);
@@ -383,14 +545,19 @@ fn display_key(k: &str, quote: bool) -> String {
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Renders one value; nested elements carry `action`'s symbol.
 fn render_value(v: &Value, action: Action, level: usize, st: &Style) -> String {
     let inner = "  ".repeat(level + 2);
     let close = "  ".repeat(level + 1);
-    let sym = if action == Action::NoOp { " ".to_string() } else { st.symbol(action) };
+    let sym = if action == Action::NoOp {
+        " ".to_string()
+    } else {
+        st.symbol(action)
+    };
     match v {
         Value::Sensitive(_) => "(sensitive value)".to_string(),
         Value::Unknown(_) => "(known after apply)".to_string(),
@@ -404,7 +571,11 @@ fn render_value(v: &Value, action: Action, level: usize, st: &Style) -> String {
             }
             let mut s = String::from("[\n");
             for e in l {
-                let _ = writeln!(s, "{inner}{sym} {},", render_value(e, action, level + 2, st));
+                let _ = writeln!(
+                    s,
+                    "{inner}{sym} {},",
+                    render_value(e, action, level + 2, st)
+                );
             }
             let _ = write!(s, "{close}]");
             s
@@ -414,11 +585,19 @@ fn render_value(v: &Value, action: Action, level: usize, st: &Style) -> String {
                 return "{}".to_string();
             }
             let quote = matches!(v, Value::Map(_));
-            let entries: Vec<(String, &Value)> = m.iter().filter(|(_, v)| !v.is_null() || quote).map(|(k, v)| (display_key(k, quote), v)).collect();
+            let entries: Vec<(String, &Value)> = m
+                .iter()
+                .filter(|(_, v)| !v.is_null() || quote)
+                .map(|(k, v)| (display_key(k, quote), v))
+                .collect();
             let width = entries.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
             let mut s = String::from("{\n");
             for (k, e) in entries {
-                let _ = writeln!(s, "{inner}{sym} {k:<width$} = {}", render_value(e, action, level + 2, st));
+                let _ = writeln!(
+                    s,
+                    "{inner}{sym} {k:<width$} = {}",
+                    render_value(e, action, level + 2, st)
+                );
             }
             let _ = write!(s, "{close}}}");
             s

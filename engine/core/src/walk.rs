@@ -37,12 +37,23 @@ where
     let mut blocked = vec![false; n];
     let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
     let mut running: JoinSet<(NodeIndex, bool)> = JoinSet::new();
-    let mut ready: Vec<NodeIndex> = graph.node_indices().filter(|i| waiting[i.index()] == 0).collect();
+    let mut ready: Vec<NodeIndex> = graph
+        .node_indices()
+        .filter(|i| waiting[i.index()] == 0)
+        .collect();
 
     loop {
         while let Some(node) = ready.pop() {
             if blocked[node.index()] {
-                finish(graph, node, Outcome::Skipped, &mut outcomes, &mut waiting, &mut blocked, &mut ready);
+                finish(
+                    graph,
+                    node,
+                    Outcome::Skipped,
+                    &mut outcomes,
+                    &mut waiting,
+                    &mut blocked,
+                    &mut ready,
+                );
                 continue;
             }
             let fut = visit(node);
@@ -56,10 +67,25 @@ where
             // A panicking node is a bug; surface it instead of hiding it.
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         };
-        let outcome = if ok { Outcome::Succeeded } else { Outcome::Failed };
-        finish(graph, node, outcome, &mut outcomes, &mut waiting, &mut blocked, &mut ready);
+        let outcome = if ok {
+            Outcome::Succeeded
+        } else {
+            Outcome::Failed
+        };
+        finish(
+            graph,
+            node,
+            outcome,
+            &mut outcomes,
+            &mut waiting,
+            &mut blocked,
+            &mut ready,
+        );
     }
-    outcomes.into_iter().map(|o| o.unwrap_or(Outcome::Skipped)).collect()
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(Outcome::Skipped))
+        .collect()
 }
 
 fn finish<N, E>(
@@ -122,7 +148,15 @@ mod tests {
         // 0 fails; 1 depends on 0; 3 depends on 1; 2 is independent.
         let g = graph(4, &[(0, 1), (1, 3)]);
         let out = walk(&g, |i| async move { i.index() != 0 }).await;
-        assert_eq!(out, vec![Outcome::Failed, Outcome::Skipped, Outcome::Succeeded, Outcome::Skipped]);
+        assert_eq!(
+            out,
+            vec![
+                Outcome::Failed,
+                Outcome::Skipped,
+                Outcome::Succeeded,
+                Outcome::Skipped
+            ]
+        );
     }
 
     #[tokio::test]

@@ -1,0 +1,330 @@
+//! Input variables: collecting values from every source Terraform reads,
+//! converting them to their declared types, and checking validations.
+//!
+//! Precedence, lowest first (Terraform's): `TF_VAR_name` environment
+//! variables, `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars`
+//! and `*.auto.tfvars.json` in lexical order, then `-var` and `-var-file`
+//! in the order given on the command line.
+
+use gitform_config::{load_tfvars, Expr, Module, Variable};
+use gitform_lang::{eval, parse_expression, parse_type_constraint, EvalContext};
+use gitform_value::convert::convert;
+use gitform_value::{Diagnostic, Diagnostics, Type, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A `-var` or `-var-file` argument, in command-line order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VarArg {
+    /// `-var 'name=value'`
+    Var(String),
+    /// `-var-file=path`
+    File(String),
+}
+
+/// Where a raw value came from, which decides how it is parsed.
+#[derive(Clone, Debug)]
+enum Raw {
+    /// From the environment or `-var`: a string for string-typed variables,
+    /// otherwise an HCL expression.
+    Text { text: String, source: String },
+    /// From a tfvars file.
+    Expr(Expr),
+}
+
+/// Collects the raw values for the root module's variables.
+pub fn collect_root_values(
+    module: &Module,
+    dir: &Path,
+    args: &[VarArg],
+    env: &[(String, String)],
+) -> (BTreeMap<String, Value>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
+    for (k, v) in env {
+        if let Some(name) = k.strip_prefix("TF_VAR_") {
+            if module.variable(name).is_some() {
+                raw.insert(
+                    name.to_string(),
+                    Raw::Text {
+                        text: v.clone(),
+                        source: format!("environment variable {k}"),
+                    },
+                );
+            }
+        }
+    }
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for name in ["terraform.tfvars", "terraform.tfvars.json"] {
+        let p = dir.join(name);
+        if p.is_file() {
+            files.push(p);
+        }
+    }
+    let mut autos: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    autos.sort();
+    files.extend(autos);
+    for f in &files {
+        read_var_file(module, f, false, &mut raw, &mut diags);
+    }
+    for a in args {
+        match a {
+            VarArg::Var(s) => {
+                let Some((name, value)) = s.split_once('=') else {
+                    diags.push(Diagnostic::error(
+                        "Invalid -var option",
+                        format!("The given -var option {s:?} is not correctly specified. It must be a variable name and value separated by an equals sign, like -var=\"key=value\"."),
+                    ));
+                    continue;
+                };
+                let name = name.trim();
+                if module.variable(name).is_none() {
+                    diags.push(Diagnostic::error(
+                        "Value for undeclared variable",
+                        format!("A variable named \"{name}\" was assigned on the command line, but the root module does not declare a variable of that name. To use this value, add a \"variable\" block to the configuration."),
+                    ));
+                    continue;
+                }
+                raw.insert(
+                    name.to_string(),
+                    Raw::Text {
+                        text: value.to_string(),
+                        source: "the command line".into(),
+                    },
+                );
+            }
+            VarArg::File(path) => {
+                let p = dir.join(path);
+                if !p.is_file() {
+                    diags.push(Diagnostic::error(
+                        "Failed to read variables file",
+                        format!("Given variables file {path} does not exist."),
+                    ));
+                    continue;
+                }
+                read_var_file(module, &p, true, &mut raw, &mut diags);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (name, r) in raw {
+        let Some(decl) = module.variable(&name) else {
+            continue;
+        };
+        match r {
+            Raw::Text { text, source } => {
+                let ty = declared_type(decl).unwrap_or(Type::Dynamic);
+                if ty == Type::String || ty == Type::Dynamic && !looks_like_expression(&text) {
+                    out.insert(name, Value::String(text));
+                    continue;
+                }
+                match parse_expression(&text, &format!("<value for var.{name}>"))
+                    .and_then(|(e, f)| eval(&e, &EvalContext::literal_only(), &f))
+                {
+                    Ok(v) => {
+                        out.insert(name, v);
+                    }
+                    Err(d) => {
+                        diags.push(Diagnostic::error(
+                            "Invalid value for input variable",
+                            format!(
+                                "The value for variable \"{name}\" from {source} is not a valid expression: {}",
+                                d.iter().map(|d| d.summary.clone()).collect::<Vec<_>>().join("; ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            Raw::Expr(e) => match eval(&e.expr, &EvalContext::literal_only(), &e.file) {
+                Ok(v) => {
+                    out.insert(name, v);
+                }
+                Err(d) => diags.extend(d),
+            },
+        }
+    }
+    (out, diags)
+}
+
+fn looks_like_expression(s: &str) -> bool {
+    let t = s.trim_start();
+    t.starts_with('[') || t.starts_with('{')
+}
+
+fn read_var_file(
+    module: &Module,
+    path: &Path,
+    explicit: bool,
+    raw: &mut BTreeMap<String, Raw>,
+    diags: &mut Diagnostics,
+) {
+    let name = path.to_string_lossy().into_owned();
+    let text = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "Failed to read variables file",
+                format!("Could not read {name}: {e}."),
+            ));
+            return;
+        }
+    };
+    let text = match String::from_utf8(text) {
+        Ok(t) => t,
+        Err(_) => {
+            diags.push(Diagnostic::error(
+                "Invalid variables file",
+                format!("{name} is not valid UTF-8 text."),
+            ));
+            return;
+        }
+    };
+    let (values, d) = load_tfvars(&name, &text);
+    diags.extend(d);
+    for (var, expr) in values {
+        if module.variable(&var).is_none() {
+            let d = if explicit {
+                Diagnostic::error(
+                    "Value for undeclared variable",
+                    format!("The variables file {name} assigns a value to \"{var}\", but the root module does not declare a variable of that name."),
+                )
+            } else {
+                Diagnostic::warning(
+                    "Value for undeclared variable",
+                    format!("The root module does not declare a variable named \"{var}\" but a value was found in file \"{name}\". If you meant to use this value, add a \"variable\" block to the configuration."),
+                )
+            };
+            diags.push(d.with_range(Some(expr.range())));
+            continue;
+        }
+        raw.insert(var, Raw::Expr(expr));
+    }
+}
+
+/// The declared type of a variable (`any` when not declared or invalid).
+pub fn declared_type(v: &Variable) -> Option<Type> {
+    let e = v.ty.as_ref()?;
+    parse_type_constraint(&e.expr, &e.file).ok()
+}
+
+/// Checks variable declarations' type constraints (config-level validation).
+pub fn validate_declarations(module: &Module) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for v in &module.variables {
+        if let Some(e) = &v.ty {
+            if let Err(d) = parse_type_constraint(&e.expr, &e.file) {
+                diags.extend(d);
+            }
+        }
+    }
+    diags
+}
+
+/// The final value of one variable: the given value or the default,
+/// converted to the declared type, checked against `nullable` and the
+/// validation rules, and marked sensitive when declared so.
+pub fn finalize(
+    decl: &Variable,
+    given: Option<Value>,
+    module_addr: Option<&str>,
+) -> Result<Value, Diagnostics> {
+    let ty = match &decl.ty {
+        Some(e) => parse_type_constraint(&e.expr, &e.file)?,
+        None => Type::Dynamic,
+    };
+    let given = given.filter(|v| !(v.is_null() && decl.nullable && decl.default.is_some()));
+    let value = match given {
+        Some(v) => v,
+        None => match &decl.default {
+            Some(e) => eval(&e.expr, &EvalContext::literal_only(), &e.file)?,
+            None => {
+                let whom = module_addr.map(|m| format!(" of {m}")).unwrap_or_default();
+                return Err(Diagnostic::error(
+                    "No value for required variable",
+                    format!(
+                        "The input variable \"{}\"{whom} is not set, and has no default value. Use a -var or -var-file command line argument, a terraform.tfvars file or a TF_VAR_{} environment variable to provide a value.",
+                        decl.name, decl.name
+                    ),
+                )
+                .with_range(Some(decl.decl_range.clone()))
+                .into());
+            }
+        },
+    };
+    if value.is_null() && !decl.nullable {
+        return Err(Diagnostic::error(
+            "Required variable not set",
+            format!(
+                "Unsuitable value for var.{}: required variable may not be set to null.",
+                decl.name
+            ),
+        )
+        .with_range(Some(decl.decl_range.clone()))
+        .into());
+    }
+    let value = convert(value, &ty).map_err(|e| {
+        let at = if e.path.is_root() {
+            String::new()
+        } else {
+            format!(" at {}", e.path)
+        };
+        Diagnostics::from(
+            Diagnostic::error(
+                "Invalid value for input variable",
+                format!(
+                    "The given value is not suitable for var.{}{at}: {}.",
+                    decl.name, e.message
+                ),
+            )
+            .with_range(Some(decl.decl_range.clone())),
+        )
+    })?;
+    let value = value.mark_if(decl.sensitive);
+    let mut diags = Diagnostics::new();
+    for rule in &decl.validations {
+        let ctx = EvalContext::new().with_var(decl.name.clone(), value.clone());
+        match eval(&rule.condition.expr, &ctx, &rule.condition.file) {
+            Ok(ok) if !ok.is_known() => {}
+            Ok(ok) => match ok.unmarked() {
+                Value::Bool(true) => {}
+                Value::Bool(false) => {
+                    let msg = eval(&rule.error_message.expr, &ctx, &rule.error_message.file)
+                        .ok()
+                        .and_then(|m| m.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "The value is not valid.".to_string());
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid value for variable",
+                            format!(
+                                "{msg}\n\nThis was checked by the validation rule at {}.",
+                                rule.condition.range()
+                            ),
+                        )
+                        .with_range(Some(rule.condition.range())),
+                    );
+                }
+                _ => diags.push(
+                    Diagnostic::error(
+                        "Invalid variable validation result",
+                        "The validation condition must return a boolean value.",
+                    )
+                    .with_range(Some(rule.condition.range())),
+                ),
+            },
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(value)
+}

@@ -1,0 +1,144 @@
+//! End-to-end engine flows on the builtin providers: plan, apply, no-op
+//! plan, in-place update, replace, drift, destroy.
+
+use gitform_engine::changes::{Action, Plan, PlanMode};
+use gitform_engine::{apply, load, plan, PlanOptions, ProviderRegistry, Silent};
+use gitform_state::{SqliteStore, StateStore, VersionMeta};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+fn registry() -> ProviderRegistry {
+    let mut r = ProviderRegistry::new();
+    for (name, f) in gitform_builtin::builtin_providers() {
+        r.register(name, f);
+    }
+    r
+}
+
+async fn plan_dir(dir: &Path, state: &Arc<dyn StateStore>, opts: PlanOptions) -> Plan {
+    let (ws, diags) = load(dir, registry());
+    assert!(!diags.has_errors(), "{diags}");
+    let (p, diags) = plan(&ws, state.clone(), BTreeMap::new(), opts, Arc::new(Silent)).await;
+    assert!(!diags.has_errors(), "{diags}");
+    p.expect("plan")
+}
+
+async fn apply_dir(dir: &Path, state: &Arc<dyn StateStore>, p: Plan) {
+    let (ws, _) = load(dir, registry());
+    let out = apply(
+        &ws,
+        state.clone(),
+        p,
+        10,
+        Arc::new(Silent),
+        VersionMeta::default(),
+    )
+    .await;
+    assert!(!out.diagnostics.has_errors(), "{}", out.diagnostics);
+}
+
+fn actions(p: &Plan) -> Vec<(String, Action)> {
+    p.changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| (c.addr.to_string(), c.action))
+        .collect()
+}
+
+#[tokio::test]
+async fn create_noop_update_replace_drift_destroy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let file = dir.join("out.txt");
+    let config = |input: &str, trigger: &str| {
+        format!(
+            r#"
+resource "terraform_data" "a" {{
+  input            = "{input}"
+  triggers_replace = "{trigger}"
+}}
+resource "terraform_data" "b" {{
+  input = terraform_data.a.output
+}}
+resource "local_file" "f" {{
+  filename = "{file}"
+  content  = "hello ${{terraform_data.b.output}}"
+}}
+output "content" {{
+  value = local_file.f.content
+}}
+"#,
+            file = file.display()
+        )
+    };
+    std::fs::write(dir.join("main.tf"), config("one", "t1")).unwrap();
+    let state: Arc<dyn StateStore> =
+        Arc::new(SqliteStore::open(&dir.join(".gitform/state.db")).unwrap());
+
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert_eq!(
+        actions(&p),
+        vec![
+            ("local_file.f".to_string(), Action::Create),
+            ("terraform_data.a".to_string(), Action::Create),
+            ("terraform_data.b".to_string(), Action::Create)
+        ]
+    );
+    apply_dir(dir, &state, p).await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "hello one");
+    assert_eq!(state.list_resources().unwrap().len(), 3);
+
+    // A second plan has nothing to do.
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert!(!p.has_changes(), "{:?}", actions(&p));
+
+    // Changing an input updates a in place; b follows; the file's content changes, which replaces it.
+    std::fs::write(dir.join("main.tf"), config("two", "t1")).unwrap();
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert_eq!(
+        actions(&p),
+        vec![
+            ("local_file.f".to_string(), Action::DeleteThenCreate),
+            ("terraform_data.a".to_string(), Action::Update),
+            ("terraform_data.b".to_string(), Action::Update)
+        ]
+    );
+    apply_dir(dir, &state, p).await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "hello two");
+
+    // triggers_replace forces a replacement.
+    std::fs::write(dir.join("main.tf"), config("two", "t2")).unwrap();
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert!(actions(&p).contains(&("terraform_data.a".to_string(), Action::DeleteThenCreate)));
+    apply_dir(dir, &state, p).await;
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert!(!p.has_changes(), "{:?}\n{:#?}", actions(&p), p.changes);
+
+    // Deleting the file by hand is drift, and apply recreates it.
+    std::fs::remove_file(&file).unwrap();
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert_eq!(p.drift.len(), 1);
+    assert_eq!(
+        actions(&p),
+        vec![("local_file.f".to_string(), Action::Create)]
+    );
+    apply_dir(dir, &state, p).await;
+    assert!(file.exists());
+
+    // Destroy removes everything, dependents first.
+    let p = plan_dir(
+        dir,
+        &state,
+        PlanOptions {
+            mode: PlanMode::Destroy,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(actions(&p).len(), 3);
+    assert!(actions(&p).iter().all(|(_, a)| *a == Action::Delete));
+    apply_dir(dir, &state, p).await;
+    assert!(state.list_resources().unwrap().is_empty());
+    assert!(!file.exists());
+}
