@@ -597,16 +597,22 @@ impl<'a> Evaluator<'a> {
                 Some((key, key_span)) => {
                     if f.grouping {
                         groups.entry(key).or_default().push(value);
-                    } else if map.contains_key(&key) {
-                        c.take::<()>(Err(self.fail(
-                            "Duplicate object key",
-                            format!(
-                                "Two different items produced the key \"{key}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."
-                            ),
-                            key_span,
-                        )));
                     } else {
-                        map.insert(key, value);
+                        match map.entry(key) {
+                            std::collections::btree_map::Entry::Occupied(o) => {
+                                let key = o.key();
+                                c.take::<()>(Err(self.fail(
+                                    "Duplicate object key",
+                                    format!(
+                                        "Two different items produced the key \"{key}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."
+                                    ),
+                                    key_span,
+                                )));
+                            }
+                            std::collections::btree_map::Entry::Vacant(v) => {
+                                v.insert(value);
+                            }
+                        }
                     }
                 }
             }

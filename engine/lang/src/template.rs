@@ -44,8 +44,15 @@ impl Tok<'_> {
 enum Node<'a> {
     Lit(String),
     Interp(&'a Expression),
-    If { cond: &'a Expression, then: Vec<Node<'a>>, otherwise: Vec<Node<'a>> },
-    For { d: &'a ForDirective, body: Vec<Node<'a>> },
+    If {
+        cond: &'a Expression,
+        then: Vec<Node<'a>>,
+        otherwise: Vec<Node<'a>>,
+    },
+    For {
+        d: &'a ForDirective,
+        body: Vec<Node<'a>>,
+    },
 }
 
 struct Flattener<'a, 'f> {
@@ -175,7 +182,11 @@ fn build<'a>(toks: &mut std::iter::Peekable<std::vec::IntoIter<Tok<'a>>>) -> Vec
                 if matches!(toks.peek(), Some(Tok::EndIf(_))) {
                     toks.next();
                 }
-                out.push(Node::If { cond: &d.if_expr.cond_expr, then, otherwise });
+                out.push(Node::If {
+                    cond: &d.if_expr.cond_expr,
+                    then,
+                    otherwise,
+                });
             }
             Tok::For(d) => {
                 let body = build(toks);
@@ -210,19 +221,29 @@ impl<'a> Evaluator<'a> {
         if let Some(Element::Interpolation(i)) = t.as_single_element() {
             return self.eval(&i.expr);
         }
-        let mut f = Flattener { file: self.file, heredoc, toks: Vec::new() };
+        let mut f = Flattener {
+            file: self.file,
+            heredoc,
+            toks: Vec::new(),
+        };
         f.template(t);
         let mut toks = f.toks;
         apply_strips(&mut toks);
         let flush = heredoc
-            && span.and_then(|s| self.file.text.get(s)).is_some_and(|text| text.starts_with("<<-"));
+            && span
+                .and_then(|s| self.file.text.get(s))
+                .is_some_and(|text| text.starts_with("<<-"));
         if flush {
             flush_heredoc(&mut toks);
         }
         let nodes = build(&mut toks.into_iter().peekable());
         let mut st = RenderState::default();
         self.render(&nodes, &mut st)?;
-        let v = if st.unknown { Value::Unknown(Type::String) } else { Value::String(st.out) };
+        let v = if st.unknown {
+            Value::Unknown(Type::String)
+        } else {
+            Value::String(st.out)
+        };
         Ok(v.mark_if(st.marked))
     }
 
@@ -235,7 +256,11 @@ impl<'a> Evaluator<'a> {
                     Ok(())
                 }
                 Node::Interp(e) => self.interpolate(e, st),
-                Node::If { cond, then, otherwise } => self.render_if(cond, then, otherwise, st),
+                Node::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => self.render_if(cond, then, otherwise, st),
                 Node::For { d, body } => self.render_for(d, body, st),
             };
             c.take(r);
@@ -255,7 +280,10 @@ impl<'a> Evaluator<'a> {
             ));
         }
         if !v.is_known() {
-            if !matches!(v.ty(), Type::Dynamic | Type::String | Type::Number | Type::Bool) {
+            if !matches!(
+                v.ty(),
+                Type::Dynamic | Type::String | Type::Number | Type::Bool
+            ) {
                 return Err(self.fail(
                     "Invalid template interpolation value",
                     "Cannot include the given value in a string template: string required.",
@@ -298,12 +326,21 @@ impl<'a> Evaluator<'a> {
             return Ok(());
         }
         let b = prim::to_bool(&cv).map_err(|_| {
-            self.fail("Incorrect condition type", "The condition expression must be of type bool.", cond.span())
+            self.fail(
+                "Incorrect condition type",
+                "The condition expression must be of type bool.",
+                cond.span(),
+            )
         })?;
         self.render(if b { then } else { otherwise }, st)
     }
 
-    fn render_for(&mut self, d: &'a ForDirective, body: &[Node<'a>], st: &mut RenderState) -> R<()> {
+    fn render_for(
+        &mut self,
+        d: &'a ForDirective,
+        body: &[Node<'a>],
+        st: &mut RenderState,
+    ) -> R<()> {
         let f = &d.for_expr;
         let coll = self.eval(&f.collection_expr)?;
         let (coll, m) = coll.unmark();

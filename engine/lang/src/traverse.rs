@@ -65,7 +65,10 @@ impl<'a> Evaluator<'a> {
                 name_span,
             ));
         }
-        let op_span = |i: usize| ops.get(i).and_then(|o| o.span());
+        let op_span = |i: usize| {
+            ops.get(i.min(ops.len().saturating_sub(1)))
+                .and_then(|o| o.span())
+        };
         let through = |i: usize| span_join(name_span.clone(), op_span(i));
         let module = self.ctx.module_description();
         let root = self.ctx.roots.get(name);
@@ -186,7 +189,7 @@ impl<'a> Evaluator<'a> {
                 None => Err(self.fatal(
                     "Invalid \"self\" reference",
                     "The \"self\" object is not available in this context. This object can be used only in resource provisioner, connection, and postcondition blocks.",
-                    through(0),
+                    name_span,
                 )),
             },
             "path" | "terraform" => {

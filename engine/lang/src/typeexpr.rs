@@ -14,7 +14,7 @@ use std::ops::Range;
 /// defaults (converted to the attribute type) go in [`ObjectType::optional`].
 pub fn parse_type_constraint(expr: &Expression, file: &SourceFile) -> Result<Type, Diagnostics> {
     let p = Parser { file };
-    p.ty(expr, 0).map_err(Diagnostics::from)
+    p.ty(expr, 0).map_err(|d| Diagnostics::from(*d))
 }
 
 struct Parser<'f> {
@@ -24,7 +24,7 @@ struct Parser<'f> {
 const INVALID: &str = "Invalid type specification";
 
 impl Parser<'_> {
-    fn err(&self, detail: impl Into<String>, span: Option<Range<usize>>) -> Diagnostic {
+    fn err(&self, detail: impl Into<String>, span: Option<Range<usize>>) -> Box<Diagnostic> {
         self.err_summary(INVALID, detail, span)
     }
 
@@ -33,14 +33,14 @@ impl Parser<'_> {
         summary: &str,
         detail: impl Into<String>,
         span: Option<Range<usize>>,
-    ) -> Diagnostic {
+    ) -> Box<Diagnostic> {
         let range = span
             .filter(|s| s.end <= self.file.text.len())
             .map(|s| self.file.range(s));
-        Diagnostic::error(summary, detail).with_range(range)
+        Box::new(Diagnostic::error(summary, detail).with_range(range))
     }
 
-    fn ty(&self, e: &Expression, depth: usize) -> Result<Type, Diagnostic> {
+    fn ty(&self, e: &Expression, depth: usize) -> Result<Type, Box<Diagnostic>> {
         if depth > MAX_DEPTH {
             return Err(self.err("This type specification is nested too deeply.", e.span()));
         }
@@ -74,7 +74,7 @@ impl Parser<'_> {
         }
     }
 
-    fn quoted(&self, text: &str, span: Option<Range<usize>>) -> Diagnostic {
+    fn quoted(&self, text: &str, span: Option<Range<usize>>) -> Box<Diagnostic> {
         self.err_summary(
             "Invalid quoted type constraints",
             format!("Terraform 0.11 and earlier required type constraints to be given in quotes, but that form is now deprecated and will be removed in a future version of Terraform. Remove the quotes around \"{text}\"."),
@@ -87,7 +87,7 @@ impl Parser<'_> {
         call: &FuncCall,
         span: Option<Range<usize>>,
         depth: usize,
-    ) -> Result<Type, Diagnostic> {
+    ) -> Result<Type, Box<Diagnostic>> {
         let name = call.name.name.value().as_str();
         let args: Vec<&Expression> = call.args.iter().collect();
         if call.name.is_namespaced() {
@@ -196,7 +196,7 @@ impl Parser<'_> {
         call: &FuncCall,
         span: Option<Range<usize>>,
         depth: usize,
-    ) -> Result<(Type, Option<gitform_value::Value>), Diagnostic> {
+    ) -> Result<(Type, Option<gitform_value::Value>), Box<Diagnostic>> {
         let args: Vec<&Expression> = call.args.iter().collect();
         match args.as_slice() {
             [t] => Ok((self.ty(t, depth + 1)?, None)),
@@ -204,7 +204,10 @@ impl Parser<'_> {
                 let ty = self.ty(t, depth + 1)?;
                 let ctx = EvalContext::literal_only();
                 let v = crate::eval::eval(d, &ctx, self.file)
-                    .map_err(|ds| ds.0.into_iter().next().unwrap_or_else(|| self.err("Invalid default value.", d.span())))?;
+                    .map_err(|ds| match ds.0.into_iter().next() {
+                        Some(first) => Box::new(first),
+                        None => self.err("Invalid default value.", d.span()),
+                    })?;
                 let v = convert(v, &ty).map_err(|e| {
                     self.err_summary(
                         "Invalid default value for optional attribute",
