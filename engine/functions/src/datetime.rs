@@ -160,7 +160,7 @@ fn parse_rfc3339(s: &str) -> Result<Stamp, String> {
         return Err(invalid("end of string before UTC offset"));
     }
     if rest.starts_with(',') {
-        return Err(cannot(rest, "timestamp segment"));
+        return Err(cannot(",", "timestamp segment"));
     }
     let (offset, tail) = if let Some(t) = rest.strip_prefix('Z') {
         (0, t)
