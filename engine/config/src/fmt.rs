@@ -4,14 +4,14 @@
 //! `fmt` command) works on tokens, not on a syntax tree: it only ever changes
 //! the spaces *between* tokens. This module does the same:
 //!
-//! 1. [`lexer`] splits the source into the same tokens as HCL's scanner
+//! 1. `lexer` splits the source into the same tokens as HCL's scanner
 //!    (comments keep their trailing newline, heredocs and strings are split
 //!    into literal and template tokens, the spaces between tokens are dropped
 //!    and only counted);
-//! 2. [`rewrite_body`] applies the `terraform fmt` rewrites: block labels are
+//! 2. `rewrite_body` applies the `terraform fmt` rewrites: block labels are
 //!    quoted, `"${expr}"` becomes `expr`, and legacy `variable` types such as
 //!    `"string"` or bare `list` become `string` and `list(any)`;
-//! 3. [`layout`] recomputes every space: two spaces of indent per open
+//! 3. `layout` recomputes every space: two spaces of indent per open
 //!    bracket line, one space between most tokens, and the `=` of consecutive
 //!    one-line attributes (and trailing comments) aligned in columns.
 //!

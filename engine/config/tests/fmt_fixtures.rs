@@ -163,3 +163,22 @@ fn diff_like_terraform_fmt_diff() {
     );
     assert_eq!(format_diff("main.tf", &new, &new), "");
 }
+
+#[test]
+fn truncated_inputs_never_panic_and_stay_stable() {
+    // Every prefix of every fixture: either a syntax error, or a result that
+    // formatting leaves unchanged.
+    for (name, input, _) in fixtures() {
+        let text = read(&input);
+        for (cut, _) in text.char_indices().step_by(3) {
+            let prefix = &text[..cut];
+            if let Ok(once) = format_source(prefix) {
+                assert_eq!(
+                    format_source(&once).as_ref(),
+                    Ok(&once),
+                    "{name} cut at {cut}"
+                );
+            }
+        }
+    }
+}

@@ -235,3 +235,36 @@ fn several_diagnostics_follow_each_other() {
         "\nError: A\n\n\nWarning: B\n\n"
     );
 }
+
+#[test]
+fn any_range_renders_without_panicking() {
+    // Ranges at every offset of a source with multi-byte characters, CRLF
+    // line ends and blank lines, including empty, inverted and stale ones.
+    let text = "locals {\r\n\tnaïve = \"é\"\r\n\r\n  b = [\n    1,\n  ]\n}\n";
+    let src = file(text);
+    let len = text.len();
+    for start in 0..=len + 2 {
+        for end in [
+            start.saturating_sub(1),
+            start,
+            start + 1,
+            start + 7,
+            len + 5,
+        ] {
+            let mut range = src[0].range(start.min(len)..end.min(len));
+            range.start.byte = start;
+            range.end.byte = end;
+            let d = Diagnostic::error("S", "D").with_range(Some(range));
+            let out = render_diagnostic(&d, &src, &RenderOptions::terraform(true, Some(40)));
+            assert!(
+                out.starts_with("\x1b[31m╷") && out.ends_with("╵\x1b[0m\x1b[0m\n"),
+                "{start}..{end}: {out}"
+            );
+            let out = render_diagnostic(&d, &src, &RenderOptions::terraform(false, None));
+            assert!(
+                out.starts_with("\nError: S\n\n  on main.tf line "),
+                "{start}..{end}: {out}"
+            );
+        }
+    }
+}
