@@ -61,6 +61,10 @@ impl<'a> Evaluator<'a> {
             let v = self.eval(arg)?;
             return Ok(Value::String(type_console_string(&v.ty())));
         }
+        if !gitform_functions::table().contains_key(name.as_str()) {
+            let e = FuncError::UnknownFunction(name.clone());
+            return Err(self.func_error(&name, e, span, name_span, &args, args.len()));
+        }
         let mut c = Collect::default();
         let mut vals = Vec::with_capacity(args.len());
         for a in &args {
@@ -136,13 +140,25 @@ impl<'a> Evaluator<'a> {
                 )
             }
             FuncError::Arity { message } => {
-                let fixed = spec.map_or(0, |s| s.params.len());
-                let summary = if given < fixed {
-                    "Not enough function arguments"
-                } else {
-                    "Too many function arguments"
+                // Terraform's wording, from the function's parameters.
+                let Some(spec) = spec else {
+                    return self.fail("Invalid function call", message, span);
                 };
-                self.fail(summary, message, span)
+                let fixed = spec.params.len();
+                if given < fixed {
+                    let missing = spec.params.get(given).map_or("", |p| p.name);
+                    self.fail(
+                        "Not enough function arguments",
+                        format!("Function \"{name}\" expects {fixed} argument(s). Missing value for \"{missing}\"."),
+                        span,
+                    )
+                } else {
+                    self.fail(
+                        "Too many function arguments",
+                        format!("Function \"{name}\" expects only {fixed} argument(s)."),
+                        span,
+                    )
+                }
             }
             FuncError::Arg {
                 arg,

@@ -1,13 +1,11 @@
 //! Expressions checked against `terraform console` output recorded in
-//! fixtures/conformance.txt (regenerate with fixtures/gen_conformance.py).
+//! fixtures/*.txt (regenerate with fixtures/gen_conformance.py).
 
 mod common;
 
 use gitform_lang::{eval_str, EvalContext};
 
-#[test]
-fn matches_terraform_console() {
-    let text = include_str!("fixtures/conformance.txt");
+fn check_fixture(text: &str, min_cases: usize) {
     let ctx = EvalContext::new();
     let mut failures = Vec::new();
     let mut count = 0;
@@ -37,11 +35,22 @@ fn matches_terraform_console() {
             ));
         }
     }
-    assert!(count > 100, "fixture has only {count} cases");
+    assert!(count >= min_cases, "fixture has only {count} cases");
     assert!(
         failures.is_empty(),
         "{} of {count} cases differ:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn expressions_match_terraform_console() {
+    check_fixture(include_str!("fixtures/conformance.txt"), 120);
+}
+
+/// Calls through the function library (gitform-functions).
+#[test]
+fn function_calls_match_terraform_console() {
+    check_fixture(include_str!("fixtures/functions.txt"), 30);
 }

@@ -277,16 +277,32 @@ fn try_and_can() {
 }
 
 #[test]
-fn function_call_errors() {
+fn function_calls() {
     check_table(
         &ctx(),
         &[
             ("nosuchfunction(1)", "ERR Call to unknown function | There is no function named \"nosuchfunction\". @1:1-1:15"),
             ("tryy(1)", "ERR Call to unknown function | There is no function named \"tryy\". Did you mean \"try\"? @1:1-1:5"),
             ("provider::aws::foo(1)", "ERR Call to unknown function | There is no function named \"provider::aws::foo\". @1:16-1:19"),
-            ("f(null...)", "ERR Invalid expanding argument value | The expanding argument (indicated by ...) must not be null. @1:3-1:7"),
-            ("f(\"a\"...)", "ERR Invalid expanding argument value | The expanding argument (indicated by ...) must be of a tuple, list, or set type. @1:3-1:6"),
-            ("f(var.unk_list...)", "unknown(dynamic)"),
+            ("max(null...)", "ERR Invalid expanding argument value | The expanding argument (indicated by ...) must not be null. @1:5-1:9"),
+            ("max(\"a\"...)", "ERR Invalid expanding argument value | The expanding argument (indicated by ...) must be of a tuple, list, or set type. @1:5-1:8"),
+            ("max(var.unk_list...)", "unknown(dynamic)"),
+            ("nosuchfn(var.zzz)", "ERR Call to unknown function | There is no function named \"nosuchfn\". @1:1-1:9"),
+            ("length(1)", "ERR Error in function call | Call to function \"length\" failed: argument must be a string, a collection type, or a structural type. @1:1-1:10"),
+            ("length()", "ERR Not enough function arguments | Function \"length\" expects 1 argument(s). Missing value for \"value\". @1:1-1:9"),
+            ("length(1, 2)", "ERR Too many function arguments | Function \"length\" expects only 1 argument(s). @1:1-1:13"),
+            ("upper([1])", "ERR Invalid function argument | Invalid value for \"str\" parameter: string required. @1:7-1:10"),
+            ("lenght([1])", "ERR Call to unknown function | There is no function named \"lenght\". Did you mean \"length\"? @1:1-1:7"),
+            ("max([1, 5]...)", "5"),
+            ("max(1, [7, 3]...)", "7"),
+            ("length([var.unk])", "1"),
+            ("length(var.unk_list)", "unknown(number)"),
+            ("upper(var.secret)", r#"sensitive("S3CR3T")"#),
+            ("tolist([var.secret, \"a\"])", r#"list[sensitive("s3cr3t"), "a"]"#),
+            ("tolist([1])[*]", "list[1]"),
+            ("toset([{a = 1}, {a = 2}])[*].a", "list[1, 2]"),
+            ("tomap({x = {a = 1}})[*].a", "ERR Missing map element | This map does not have an element with the key \"a\". @1:24-1:26"),
+            ("try(tonumber(\"x\"), 0)", "0"),
         ],
     );
 }
