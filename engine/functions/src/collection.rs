@@ -22,12 +22,24 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
     let any_list = || Type::list(Type::Dynamic);
     let dynamic = |name| Param::new(name, Type::Dynamic);
     vec![
-        FuncSpec::new("alltrue", vec![Param::new("list", Type::list(Type::Bool)).allow_unknown()], Type::Bool, alltrue),
-        FuncSpec::new("anytrue", vec![Param::new("list", Type::list(Type::Bool)).allow_unknown()], Type::Bool, anytrue),
+        FuncSpec::new(
+            "alltrue",
+            vec![Param::new("list", Type::list(Type::Bool)).allow_unknown()],
+            Type::Bool,
+            alltrue,
+        ),
+        FuncSpec::new(
+            "anytrue",
+            vec![Param::new("list", Type::list(Type::Bool)).allow_unknown()],
+            Type::Bool,
+            anytrue,
+        ),
         FuncSpec::new(
             "chunklist",
             vec![
-                Param::new("list", any_list()).allow_unknown().allow_marked(),
+                Param::new("list", any_list())
+                    .allow_unknown()
+                    .allow_marked(),
                 Param::new("size", Type::Number),
             ],
             Type::list(any_list()),
@@ -37,38 +49,80 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
             .variadic(dynamic("vals").allow_unknown().allow_null()),
         FuncSpec::new("coalescelist", vec![], Type::Dynamic, coalescelist)
             .variadic(dynamic("vals").allow_unknown().allow_null()),
-        FuncSpec::new("compact", vec![Param::new("list", Type::list(Type::String))], Type::list(Type::String), compact),
+        FuncSpec::new(
+            "compact",
+            vec![Param::new("list", Type::list(Type::String))],
+            Type::list(Type::String),
+            compact,
+        ),
         FuncSpec::new("concat", vec![], Type::Dynamic, concat)
             .variadic(dynamic("seqs").allow_unknown().allow_marked()),
         FuncSpec::new(
             "contains",
-            vec![dynamic("list").allow_unknown(), dynamic("value").allow_unknown()],
+            vec![
+                dynamic("list").allow_unknown(),
+                dynamic("value").allow_unknown(),
+            ],
             Type::Bool,
             contains,
         ),
-        FuncSpec::new("distinct", vec![Param::new("list", any_list())], any_list(), distinct),
+        FuncSpec::new(
+            "distinct",
+            vec![Param::new("list", any_list())],
+            any_list(),
+            distinct,
+        ),
         FuncSpec::new(
             "element",
-            vec![dynamic("list").allow_unknown().allow_marked(), Param::new("index", Type::Number)],
+            vec![
+                dynamic("list").allow_unknown().allow_marked(),
+                Param::new("index", Type::Number),
+            ],
             Type::Dynamic,
             element,
         ),
-        FuncSpec::new("flatten", vec![dynamic("list").allow_unknown().allow_marked()], Type::Dynamic, flatten),
+        FuncSpec::new(
+            "flatten",
+            vec![dynamic("list").allow_unknown().allow_marked()],
+            Type::Dynamic,
+            flatten,
+        ),
         FuncSpec::new(
             "index",
-            vec![dynamic("list").allow_unknown(), dynamic("value").allow_unknown()],
+            vec![
+                dynamic("list").allow_unknown(),
+                dynamic("value").allow_unknown(),
+            ],
             Type::Number,
             index,
         ),
-        FuncSpec::new("keys", vec![dynamic("inputMap").allow_unknown().allow_marked()], Type::Dynamic, keys),
-        FuncSpec::new("length", vec![dynamic("value").allow_unknown().allow_marked()], Type::Number, length),
+        FuncSpec::new(
+            "keys",
+            vec![dynamic("inputMap").allow_unknown().allow_marked()],
+            Type::Dynamic,
+            keys,
+        ),
+        FuncSpec::new(
+            "length",
+            vec![dynamic("value").allow_unknown().allow_marked()],
+            Type::Number,
+            length,
+        ),
         FuncSpec::new(
             "lookup",
-            vec![dynamic("inputMap").allow_unknown().allow_marked(), Param::new("key", Type::String)],
+            vec![
+                dynamic("inputMap").allow_unknown().allow_marked(),
+                Param::new("key", Type::String),
+            ],
             Type::Dynamic,
             lookup,
         )
-        .variadic(dynamic("default").allow_unknown().allow_null().allow_marked()),
+        .variadic(
+            dynamic("default")
+                .allow_unknown()
+                .allow_null()
+                .allow_marked(),
+        ),
         FuncSpec::new(
             "matchkeys",
             vec![
@@ -81,9 +135,20 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
         ),
         FuncSpec::new("merge", vec![], Type::Dynamic, merge)
             .variadic(dynamic("maps").allow_unknown().allow_null().allow_marked()),
-        FuncSpec::new("one", vec![dynamic("list").allow_unknown()], Type::Dynamic, one),
-        FuncSpec::new("range", vec![], Type::list(Type::Number), range).variadic(Param::new("params", Type::Number)),
-        FuncSpec::new("reverse", vec![dynamic("list").allow_unknown().allow_marked()], Type::Dynamic, reverse),
+        FuncSpec::new(
+            "one",
+            vec![dynamic("list").allow_unknown()],
+            Type::Dynamic,
+            one,
+        ),
+        FuncSpec::new("range", vec![], Type::list(Type::Number), range)
+            .variadic(Param::new("params", Type::Number)),
+        FuncSpec::new(
+            "reverse",
+            vec![dynamic("list").allow_unknown().allow_marked()],
+            Type::Dynamic,
+            reverse,
+        ),
         FuncSpec::new(
             "slice",
             vec![
@@ -107,7 +172,12 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
             Type::map(Type::list(Type::String)),
             transpose,
         ),
-        FuncSpec::new("values", vec![dynamic("mapping").allow_unknown().allow_marked()], Type::Dynamic, values),
+        FuncSpec::new(
+            "values",
+            vec![dynamic("mapping").allow_unknown().allow_marked()],
+            Type::Dynamic,
+            values,
+        ),
         FuncSpec::new(
             "zipmap",
             vec![
@@ -131,7 +201,9 @@ fn list_elems(v: &Value) -> &[Value] {
 }
 
 fn alltrue(args: &[Value], _: &FuncContext) -> FuncResult {
-    let Value::List(elems) = &args[0] else { return Ok(Value::Unknown(Type::Bool)) };
+    let Value::List(elems) = &args[0] else {
+        return Ok(Value::Unknown(Type::Bool));
+    };
     for e in elems {
         match e {
             Value::Unknown(_) => return Ok(Value::Unknown(Type::Bool)),
@@ -143,7 +215,9 @@ fn alltrue(args: &[Value], _: &FuncContext) -> FuncResult {
 }
 
 fn anytrue(args: &[Value], _: &FuncContext) -> FuncResult {
-    let Value::List(elems) = &args[0] else { return Ok(Value::Unknown(Type::Bool)) };
+    let Value::List(elems) = &args[0] else {
+        return Ok(Value::Unknown(Type::Bool));
+    };
     let mut unknown = false;
     for e in elems {
         match e {
@@ -152,7 +226,11 @@ fn anytrue(args: &[Value], _: &FuncContext) -> FuncResult {
             _ => {}
         }
     }
-    Ok(if unknown { Value::Unknown(Type::Bool) } else { Value::Bool(false) })
+    Ok(if unknown {
+        Value::Unknown(Type::Bool)
+    } else {
+        Value::Bool(false)
+    })
 }
 
 fn chunklist(args: &[Value], _: &FuncContext) -> FuncResult {
@@ -170,12 +248,19 @@ fn chunklist(args: &[Value], _: &FuncContext) -> FuncResult {
     if size == 0 {
         return Ok(Value::List(vec![list.clone()]).mark_if(marked));
     }
-    let chunks = elems.chunks(size as usize).map(|c| Value::List(c.to_vec())).collect();
+    let chunks = elems
+        .chunks(size as usize)
+        .map(|c| Value::List(c.to_vec()))
+        .collect();
     Ok(Value::List(chunks).mark_if(marked))
 }
 
 fn coalesce(args: &[Value], _: &FuncContext) -> FuncResult {
-    let types: Vec<Type> = args.iter().filter(|a| !a.is_null()).map(Value::ty).collect();
+    let types: Vec<Type> = args
+        .iter()
+        .filter(|a| !a.is_null())
+        .map(Value::ty)
+        .collect();
     let ret = if types.is_empty() && !args.is_empty() {
         Type::Dynamic
     } else {
@@ -206,7 +291,9 @@ fn coalescelist(args: &[Value], _: &FuncContext) -> FuncResult {
             break;
         }
         if !a.is_null() && !matches!(a.unmarked(), Value::List(_) | Value::Tuple(_)) {
-            return Err(FuncError::call("coalescelist arguments must be lists or tuples"));
+            return Err(FuncError::call(
+                "coalescelist arguments must be lists or tuples",
+            ));
         }
     }
     for a in args {
@@ -244,7 +331,10 @@ fn concat(args: &[Value], _: &FuncContext) -> FuncResult {
                 return Err(invalid_arg(
                     i,
                     "seqs",
-                    format!("all arguments must be lists or tuples; got {}", other.friendly_name()),
+                    format!(
+                        "all arguments must be lists or tuples; got {}",
+                        other.friendly_name()
+                    ),
                 ))
             }
         }
@@ -258,7 +348,8 @@ fn concat(args: &[Value], _: &FuncContext) -> FuncResult {
             }
             let mut out = Vec::new();
             for (i, s) in seqs.iter().enumerate() {
-                let c = convert((*s).clone(), &list_ty).map_err(|e| invalid_arg(i, "seqs", e.message))?;
+                let c = convert((*s).clone(), &list_ty)
+                    .map_err(|e| invalid_arg(i, "seqs", e.message))?;
                 let (c, m) = c.unmark();
                 marked |= m;
                 out.extend(c.as_elements().unwrap_or_default().iter().cloned());
@@ -283,10 +374,15 @@ fn equal(a: &Value, b: &Value) -> Option<bool> {
 
 fn contains(args: &[Value], _: &FuncContext) -> FuncResult {
     let (list, value) = (&args[0], &args[1]);
-    if !matches!(value_type(list), Type::List(_) | Type::Tuple(_) | Type::Set(_)) {
+    if !matches!(
+        value_type(list),
+        Type::List(_) | Type::Tuple(_) | Type::Set(_)
+    ) {
         return Err(FuncError::call("argument must be list, tuple, or set"));
     }
-    let Some(elems) = list.as_elements() else { return Ok(Value::Unknown(Type::Bool)) };
+    let Some(elems) = list.as_elements() else {
+        return Ok(Value::Unknown(Type::Bool));
+    };
     if elems.is_empty() {
         return Ok(Value::Bool(false));
     }
@@ -301,7 +397,11 @@ fn contains(args: &[Value], _: &FuncContext) -> FuncResult {
             None => unknown = true,
         }
     }
-    Ok(if unknown { Value::Unknown(Type::Bool) } else { Value::Bool(false) })
+    Ok(if unknown {
+        Value::Unknown(Type::Bool)
+    } else {
+        Value::Bool(false)
+    })
 }
 
 fn distinct(args: &[Value], _: &FuncContext) -> FuncResult {
@@ -320,17 +420,29 @@ fn element(args: &[Value], _: &FuncContext) -> FuncResult {
     let is_tuple = match value_type(list) {
         Type::List(_) => false,
         Type::Tuple(_) => true,
-        other => return Err(FuncError::call(format!("cannot read elements from {}", other.friendly_name()))),
+        other => {
+            return Err(FuncError::call(format!(
+                "cannot read elements from {}",
+                other.friendly_name()
+            )))
+        }
     };
     if index < 0 && is_tuple {
-        return Err(FuncError::call("cannot use element function with a negative index"));
+        return Err(FuncError::call(
+            "cannot use element function with a negative index",
+        ));
     }
     let Some(elems) = list.as_elements() else {
-        let ty = value_type(list).element_type().cloned().unwrap_or(Type::Dynamic);
+        let ty = value_type(list)
+            .element_type()
+            .cloned()
+            .unwrap_or(Type::Dynamic);
         return Ok(Value::Unknown(ty).mark_if(marked));
     };
     if elems.is_empty() {
-        return Err(FuncError::call("cannot use element function with an empty list"));
+        return Err(FuncError::call(
+            "cannot use element function with an empty list",
+        ));
     }
     let i = index.rem_euclid(elems.len() as i64) as usize;
     Ok(elems.get(i).cloned().unwrap_or(Value::Null).mark_if(marked))
@@ -338,7 +450,10 @@ fn element(args: &[Value], _: &FuncContext) -> FuncResult {
 
 fn flatten(args: &[Value], _: &FuncContext) -> FuncResult {
     let (list, marked) = unmark_top(&args[0]);
-    if !matches!(value_type(list), Type::List(_) | Type::Set(_) | Type::Tuple(_)) {
+    if !matches!(
+        value_type(list),
+        Type::List(_) | Type::Set(_) | Type::Tuple(_)
+    ) {
         return Err(FuncError::call("can only flatten lists, sets and tuples"));
     }
     let mut out = Vec::new();
@@ -352,7 +467,9 @@ fn flatten(args: &[Value], _: &FuncContext) -> FuncResult {
 /// Appends the flattened elements of `seq`; false when the result's shape
 /// depends on an unknown.
 fn flatten_into(seq: &Value, out: &mut Vec<Value>, marked: &mut bool) -> bool {
-    let Some(elems) = seq.as_elements() else { return false };
+    let Some(elems) = seq.as_elements() else {
+        return false;
+    };
     let mut known = true;
     for e in elems {
         let (inner, m) = unmark_top(e);
@@ -376,7 +493,9 @@ fn index(args: &[Value], _: &FuncContext) -> FuncResult {
     if !matches!(value_type(list), Type::List(_) | Type::Tuple(_)) {
         return Err(FuncError::call("argument must be a list or tuple"));
     }
-    let Some(elems) = list.as_elements() else { return Ok(Value::Unknown(Type::Number)) };
+    let Some(elems) = list.as_elements() else {
+        return Ok(Value::Unknown(Type::Number));
+    };
     if elems.is_empty() {
         return Err(FuncError::call("cannot search an empty list"));
     }
@@ -393,9 +512,15 @@ fn index(args: &[Value], _: &FuncContext) -> FuncResult {
 fn keys(args: &[Value], _: &FuncContext) -> FuncResult {
     let (m, marked) = unmark_top(&args[0]);
     let out = match m {
-        Value::Map(entries) => Value::List(entries.keys().map(|k| Value::from(k.as_str())).collect()),
-        Value::Object(entries) => Value::Tuple(entries.keys().map(|k| Value::from(k.as_str())).collect()),
-        Value::Unknown(Type::Object(o)) => Value::Tuple(o.attrs.keys().map(|k| Value::from(k.as_str())).collect()),
+        Value::Map(entries) => {
+            Value::List(entries.keys().map(|k| Value::from(k.as_str())).collect())
+        }
+        Value::Object(entries) => {
+            Value::Tuple(entries.keys().map(|k| Value::from(k.as_str())).collect())
+        }
+        Value::Unknown(Type::Object(o)) => {
+            Value::Tuple(o.attrs.keys().map(|k| Value::from(k.as_str())).collect())
+        }
         Value::Unknown(Type::Map(_)) => Value::Unknown(Type::list(Type::String)),
         Value::Unknown(Type::Dynamic) => Value::Unknown(Type::Dynamic),
         _ => return Err(invalid_arg(0, "inputMap", "must have map or object type")),
@@ -409,9 +534,15 @@ fn values(args: &[Value], _: &FuncContext) -> FuncResult {
         Value::Map(entries) => Value::List(entries.values().cloned().collect()),
         Value::Object(entries) => Value::Tuple(entries.values().cloned().collect()),
         Value::Unknown(Type::Map(t)) => Value::Unknown(Type::List(t.clone())),
-        Value::Unknown(Type::Object(o)) => Value::Unknown(Type::Tuple(o.attrs.values().cloned().collect())),
+        Value::Unknown(Type::Object(o)) => {
+            Value::Unknown(Type::Tuple(o.attrs.values().cloned().collect()))
+        }
         Value::Unknown(Type::Dynamic) => Value::Unknown(Type::Dynamic),
-        _ => return Err(FuncError::call("values() requires a map as the first argument")),
+        _ => {
+            return Err(FuncError::call(
+                "values() requires a map as the first argument",
+            ))
+        }
     };
     Ok(out.mark_if(marked))
 }
@@ -425,14 +556,21 @@ fn length(args: &[Value], _: &FuncContext) -> FuncResult {
         Value::Unknown(Type::Tuple(ts)) => ts.len(),
         Value::Unknown(Type::Object(o)) => o.attrs.len(),
         Value::Unknown(_) => return Ok(Value::Unknown(Type::Number).mark_if(marked)),
-        _ => return Err(FuncError::call("argument must be a string, a collection type, or a structural type")),
+        _ => {
+            return Err(FuncError::call(
+                "argument must be a string, a collection type, or a structural type",
+            ))
+        }
     };
     Ok(Value::int(n as i64).mark_if(marked))
 }
 
 fn lookup(args: &[Value], _: &FuncContext) -> FuncResult {
     if args.len() > 3 {
-        return Err(FuncError::call(format!("lookup() takes two or three arguments, got {}", args.len())));
+        return Err(FuncError::call(format!(
+            "lookup() takes two or three arguments, got {}",
+            args.len()
+        )));
     }
     let (m, marked) = unmark_top(&args[0]);
     let key = args[1].as_str().unwrap_or_default();
@@ -443,20 +581,29 @@ fn lookup(args: &[Value], _: &FuncContext) -> FuncResult {
                 return Ok(v.clone().mark_if(marked));
             }
             if !m.is_known() && o.attrs.contains_key(key) {
-                return Ok(Value::Unknown(o.attrs.get(key).cloned().unwrap_or(Type::Dynamic)).mark_if(marked));
+                return Ok(
+                    Value::Unknown(o.attrs.get(key).cloned().unwrap_or(Type::Dynamic))
+                        .mark_if(marked),
+                );
             }
             match default {
                 Some(d) => Ok(d.clone().mark_if(marked)),
-                None => Err(invalid_arg(0, "inputMap", format!("the given object has no attribute {key:?}"))),
+                None => Err(invalid_arg(
+                    0,
+                    "inputMap",
+                    format!("the given object has no attribute {key:?}"),
+                )),
             }
         }
         Type::Map(ety) => {
             let default = match default {
-                Some(d) => Some(
-                    convert(d.clone(), &ety).map_err(|_| {
-                        invalid_arg(2, "default", "the default value must have the same type as the map elements")
-                    })?,
-                ),
+                Some(d) => Some(convert(d.clone(), &ety).map_err(|_| {
+                    invalid_arg(
+                        2,
+                        "default",
+                        "the default value must have the same type as the map elements",
+                    )
+                })?),
                 None => None,
             };
             if !m.is_known() {
@@ -467,11 +614,17 @@ fn lookup(args: &[Value], _: &FuncContext) -> FuncResult {
             }
             match default {
                 Some(d) => Ok(d.mark_if(marked)),
-                None => Err(FuncError::call(format!("lookup failed to find key {key:?}"))),
+                None => Err(FuncError::call(format!(
+                    "lookup failed to find key {key:?}"
+                ))),
             }
         }
         Type::Dynamic if !m.is_known() => Ok(Value::Unknown(Type::Dynamic).mark_if(marked)),
-        _ => Err(invalid_arg(0, "inputMap", "lookup() requires a map as the first argument")),
+        _ => Err(invalid_arg(
+            0,
+            "inputMap",
+            "lookup() requires a map as the first argument",
+        )),
     }
 }
 
@@ -545,7 +698,13 @@ fn merge(args: &[Value], _: &FuncContext) -> FuncResult {
 
 fn one(args: &[Value], _: &FuncContext) -> FuncResult {
     let v = &args[0];
-    let wrong = || invalid_arg(0, "list", "must be a list, set, or tuple value with either zero or one elements");
+    let wrong = || {
+        invalid_arg(
+            0,
+            "list",
+            "must be a list, set, or tuple value with either zero or one elements",
+        )
+    };
     match v {
         Value::List(e) | Value::Set(e) | Value::Tuple(e) => match e.as_slice() {
             [] => Ok(Value::Null),
@@ -574,10 +733,18 @@ fn range(args: &[Value], _: &FuncContext) -> FuncResult {
     };
     let down = *step < zero;
     if down && end > start {
-        return Err(invalid_arg(1, "params", "end must be less than start when step is negative"));
+        return Err(invalid_arg(
+            1,
+            "params",
+            "end must be less than start when step is negative",
+        ));
     }
     if !down && end < start {
-        return Err(invalid_arg(1, "params", "end must be greater than start when step is positive"));
+        return Err(invalid_arg(
+            1,
+            "params",
+            "end must be greater than start when step is positive",
+        ));
     }
     let mut out = Vec::new();
     let mut n = start.clone();
@@ -601,13 +768,18 @@ fn reverse(args: &[Value], _: &FuncContext) -> FuncResult {
     let out = match v {
         Value::List(e) | Value::Set(e) => Value::List(e.iter().rev().cloned().collect()),
         Value::Tuple(e) => Value::Tuple(e.iter().rev().cloned().collect()),
-        Value::Unknown(t @ (Type::List(_) | Type::Tuple(_) | Type::Dynamic)) => Value::Unknown(t.clone()),
+        Value::Unknown(t @ (Type::List(_) | Type::Tuple(_) | Type::Dynamic)) => {
+            Value::Unknown(t.clone())
+        }
         Value::Unknown(Type::Set(t)) => Value::Unknown(Type::List(t.clone())),
         other => {
             return Err(invalid_arg(
                 0,
                 "list",
-                format!("can only reverse list or tuple values, not {}", value_type(other).friendly_name()),
+                format!(
+                    "can only reverse list or tuple values, not {}",
+                    value_type(other).friendly_name()
+                ),
             ))
         }
     };
@@ -627,35 +799,61 @@ fn slice(args: &[Value], _: &FuncContext) -> FuncResult {
         Value::Unknown(Type::Tuple(ts)) => Some(ts.len()),
         v => v.as_elements().map(<[Value]>::len),
     };
-    let start = whole_int(&args[1]).map_err(|m| invalid_arg(1, "start_index", format!("invalid start index: {m}")))?;
+    let start = whole_int(&args[1])
+        .map_err(|m| invalid_arg(1, "start_index", format!("invalid start index: {m}")))?;
     if start < 0 {
-        return Err(invalid_arg(1, "start_index", "start index must not be less than zero"));
+        return Err(invalid_arg(
+            1,
+            "start_index",
+            "start index must not be less than zero",
+        ));
     }
     if len.is_some_and(|l| start as usize > l) {
-        return Err(invalid_arg(1, "start_index", "start index must not be greater than the length of the list"));
+        return Err(invalid_arg(
+            1,
+            "start_index",
+            "start index must not be greater than the length of the list",
+        ));
     }
-    let end = whole_int(&args[2]).map_err(|m| invalid_arg(2, "end_index", format!("invalid end index: {m}")))?;
+    let end = whole_int(&args[2])
+        .map_err(|m| invalid_arg(2, "end_index", format!("invalid end index: {m}")))?;
     if end < 0 {
-        return Err(invalid_arg(2, "end_index", "end index must not be less than zero"));
+        return Err(invalid_arg(
+            2,
+            "end_index",
+            "end index must not be less than zero",
+        ));
     }
     if len.is_some_and(|l| end as usize > l) {
-        return Err(invalid_arg(2, "end_index", "end index must not be greater than the length of the list"));
+        return Err(invalid_arg(
+            2,
+            "end_index",
+            "end index must not be greater than the length of the list",
+        ));
     }
     if start > end {
-        return Err(invalid_arg(1, "start_index", "start index must not be greater than end index"));
+        return Err(invalid_arg(
+            1,
+            "start_index",
+            "start index must not be greater than end index",
+        ));
     }
     let (start, end) = (start as usize, end as usize);
     let out = match list {
         Value::List(e) => Value::List(e.get(start..end).unwrap_or_default().to_vec()),
         Value::Tuple(e) => Value::Tuple(e.get(start..end).unwrap_or_default().to_vec()),
-        Value::Unknown(Type::Tuple(ts)) => Value::Unknown(Type::Tuple(ts.get(start..end).unwrap_or_default().to_vec())),
+        Value::Unknown(Type::Tuple(ts)) => {
+            Value::Unknown(Type::Tuple(ts.get(start..end).unwrap_or_default().to_vec()))
+        }
         _ => Value::Unknown(ty),
     };
     Ok(out.mark_if(marked))
 }
 
 fn sort(args: &[Value], _: &FuncContext) -> FuncResult {
-    let Value::List(elems) = &args[0] else { return Ok(Value::Unknown(Type::list(Type::String))) };
+    let Value::List(elems) = &args[0] else {
+        return Ok(Value::Unknown(Type::list(Type::String)));
+    };
     if !args[0].is_wholly_known() {
         return Ok(Value::List(vec![Value::Unknown(Type::String); elems.len()]));
     }
@@ -688,10 +886,19 @@ fn sum(args: &[Value], _: &FuncContext) -> FuncResult {
         return Err(invalid_arg(
             0,
             "list",
-            format!("argument must be list, set, or tuple. Received {}", value_type(v).friendly_name()),
+            format!(
+                "argument must be list, set, or tuple. Received {}",
+                value_type(v).friendly_name()
+            ),
         ));
     }
-    let not_numbers = || invalid_arg(0, "list", "argument must be list, set, or tuple of number values");
+    let not_numbers = || {
+        invalid_arg(
+            0,
+            "list",
+            "argument must be list, set, or tuple of number values",
+        )
+    };
     let mut total = Number::zero();
     for e in elems {
         if e.is_null() {
@@ -711,10 +918,14 @@ fn transpose(args: &[Value], _: &FuncContext) -> FuncResult {
             let Some(s) = e.as_str() else {
                 return Err(FuncError::call("input list must not contain null string"));
             };
-            out.entry(s.to_string()).or_default().push(Value::from(key.as_str()));
+            out.entry(s.to_string())
+                .or_default()
+                .push(Value::from(key.as_str()));
         }
     }
-    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v))).collect()))
+    Ok(Value::Map(
+        out.into_iter().map(|(k, v)| (k, Value::List(v))).collect(),
+    ))
 }
 
 fn zipmap(args: &[Value], _: &FuncContext) -> FuncResult {
@@ -724,7 +935,11 @@ fn zipmap(args: &[Value], _: &FuncContext) -> FuncResult {
         Type::List(_) => true,
         Type::Tuple(_) => false,
         _ if !vals.is_known() => return Ok(Value::Unknown(Type::Dynamic).mark_if(marked)),
-        _ => return Err(FuncError::call("values argument must be a list or tuple value")),
+        _ => {
+            return Err(FuncError::call(
+                "values argument must be a list or tuple value",
+            ))
+        }
     };
     let vals_len = match vals {
         Value::Unknown(Type::Tuple(ts)) => Some(ts.len()),
@@ -740,14 +955,21 @@ fn zipmap(args: &[Value], _: &FuncContext) -> FuncResult {
     for (i, k) in keys.iter().enumerate() {
         match k.as_str() {
             Some(s) => names.push(s.to_string()),
-            None => return Err(FuncError::call(format!("keys list has null value at index {i}"))),
+            None => {
+                return Err(FuncError::call(format!(
+                    "keys list has null value at index {i}"
+                )))
+            }
         }
     }
     let Some(elems) = vals.as_elements() else {
         return Ok(Value::Unknown(Type::Dynamic).mark_if(marked));
     };
     let entries: BTreeMap<String, Value> = names.into_iter().zip(elems.iter().cloned()).collect();
-    let out = if is_list { Value::Map(entries) } else { Value::Object(entries) };
+    let out = if is_list {
+        Value::Map(entries)
+    } else {
+        Value::Object(entries)
+    };
     Ok(out.mark_if(marked))
 }
-

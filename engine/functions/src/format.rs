@@ -19,10 +19,24 @@ use unicode_segmentation::UnicodeSegmentation;
 
 pub(crate) fn functions() -> Vec<FuncSpec> {
     vec![
-        FuncSpec::new("format", vec![Param::new("format", Type::String)], Type::String, format_fn)
-            .variadic(Param::new("args", Type::Dynamic).allow_null()),
-        FuncSpec::new("formatlist", vec![Param::new("format", Type::String)], Type::list(Type::String), formatlist)
-            .variadic(Param::new("args", Type::Dynamic).allow_null().allow_unknown()),
+        FuncSpec::new(
+            "format",
+            vec![Param::new("format", Type::String)],
+            Type::String,
+            format_fn,
+        )
+        .variadic(Param::new("args", Type::Dynamic).allow_null()),
+        FuncSpec::new(
+            "formatlist",
+            vec![Param::new("format", Type::String)],
+            Type::list(Type::String),
+            formatlist,
+        )
+        .variadic(
+            Param::new("args", Type::Dynamic)
+                .allow_null()
+                .allow_unknown(),
+        ),
     ]
 }
 
@@ -46,7 +60,9 @@ fn formatlist(args: &[Value], _: &FuncContext) -> FuncResult {
                 check_len(&mut iter_len, i, ts.len())?;
                 unknown = true;
             }
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => check_len(&mut iter_len, i, v.len())?,
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                check_len(&mut iter_len, i, v.len())?
+            }
             _ => {}
         }
     }
@@ -63,7 +79,9 @@ fn formatlist(args: &[Value], _: &FuncContext) -> FuncResult {
         let call_args: Vec<Value> = rest
             .iter()
             .map(|a| match a {
-                Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.get(idx).cloned().unwrap_or(Value::Null),
+                Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                    v.get(idx).cloned().unwrap_or(Value::Null)
+                }
                 other => other.clone(),
             })
             .collect();
@@ -71,8 +89,12 @@ fn formatlist(args: &[Value], _: &FuncContext) -> FuncResult {
             out.push(Value::Unknown(Type::String));
             continue;
         }
-        let s = format_values(fmt, &call_args)
-            .map_err(|e| FuncError::call(format!("error on format iteration {idx}: {}", error_text(&e))))?;
+        let s = format_values(fmt, &call_args).map_err(|e| {
+            FuncError::call(format!(
+                "error on format iteration {idx}: {}",
+                error_text(&e)
+            ))
+        })?;
         out.push(Value::String(s));
     }
     Ok(Value::List(out))
@@ -140,7 +162,11 @@ pub(crate) fn format_values(fmt: &str, args: &[Value]) -> Result<String, FuncErr
             continue;
         }
         let start = pos;
-        let mut verb = Verb { offset: start, arg: next_arg, ..Verb::default() };
+        let mut verb = Verb {
+            offset: start,
+            arg: next_arg,
+            ..Verb::default()
+        };
         pos += 1;
         while let Some(&c) = bytes.get(pos) {
             match c {
@@ -174,7 +200,11 @@ pub(crate) fn format_values(fmt: &str, args: &[Value]) -> Result<String, FuncErr
         match bytes.get(pos) {
             Some(c) if c.is_ascii_alphabetic() => verb.mode = *c as char,
             Some(_) => return Err(unrecognized(fmt, pos)),
-            None => return Err(FuncError::call(format!("invalid format string starting at offset {pos}"))),
+            None => {
+                return Err(FuncError::call(format!(
+                    "invalid format string starting at offset {pos}"
+                )))
+            }
         }
         pos += 1;
         verb.raw = &fmt[start..pos];
@@ -204,7 +234,10 @@ fn read_digits(bytes: &[u8], pos: &mut usize) -> usize {
 
 fn unrecognized(fmt: &str, pos: usize) -> FuncError {
     let c = fmt.get(pos..).and_then(|s| s.chars().next()).unwrap_or('?');
-    FuncError::call(format!("unrecognized format character {} at offset {pos}", go_rune(c)))
+    FuncError::call(format!(
+        "unrecognized format character {} at offset {pos}",
+        go_rune(c)
+    ))
 }
 
 /// Go's `%q` of a rune.
@@ -217,7 +250,11 @@ fn go_rune(c: char) -> String {
 }
 
 fn unsupported(verb: &Verb<'_>, why: &str) -> FuncError {
-    FuncError::call(format!("unsupported value for {} at {}: {why}", go_quote(verb.raw), verb.offset))
+    FuncError::call(format!(
+        "unsupported value for {} at {}: {why}",
+        go_quote(verb.raw),
+        verb.offset
+    ))
 }
 
 fn append_verb(verb: &Verb<'_>, out: &mut String, args: &[Value]) -> Result<(), FuncError> {
@@ -244,11 +281,18 @@ fn append_verb(verb: &Verb<'_>, out: &mut String, args: &[Value]) -> Result<(), 
         }
         't' => {
             let b = convert(arg.clone(), &Type::Bool).map_err(|e| unsupported(verb, &e.message))?;
-            out.push_str(if b.as_bool() == Some(true) { "true" } else { "false" });
+            out.push_str(if b.as_bool() == Some(true) {
+                "true"
+            } else {
+                "false"
+            });
         }
         'b' | 'd' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'g' | 'G' => {
-            let n = convert(arg.clone(), &Type::Number).map_err(|e| unsupported(verb, &e.message))?;
-            let n = n.as_number().ok_or_else(|| unsupported(verb, "a number is required"))?;
+            let n =
+                convert(arg.clone(), &Type::Number).map_err(|e| unsupported(verb, &e.message))?;
+            let n = n
+                .as_number()
+                .ok_or_else(|| unsupported(verb, "a number is required"))?;
             if matches!(verb.mode, 'b' | 'd' | 'o' | 'x' | 'X') {
                 if !n.is_integer() {
                     return Err(unsupported(verb, "an integer is required"));
@@ -259,8 +303,11 @@ fn append_verb(verb: &Verb<'_>, out: &mut String, args: &[Value]) -> Result<(), 
             }
         }
         's' | 'q' => {
-            let s = convert(arg.clone(), &Type::String).map_err(|e| unsupported(verb, &e.message))?;
-            let s = s.as_str().ok_or_else(|| unsupported(verb, "string required"))?;
+            let s =
+                convert(arg.clone(), &Type::String).map_err(|e| unsupported(verb, &e.message))?;
+            let s = s
+                .as_str()
+                .ok_or_else(|| unsupported(verb, "string required"))?;
             let s = match verb.prec {
                 Some(p) if p > 0 => s.graphemes(true).take(p).collect::<String>(),
                 _ => s.to_string(),
@@ -308,7 +355,9 @@ pub(crate) fn json_quote(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -366,7 +415,11 @@ fn format_integer(verb: &Verb<'_>, n: &Number) -> String {
         }
     }
     digits.insert_str(0, &"0".repeat(zeros));
-    format!("{}{sign}{prefix}{digits}{}", " ".repeat(left), " ".repeat(right))
+    format!(
+        "{}{sign}{prefix}{digits}{}",
+        " ".repeat(left),
+        " ".repeat(right)
+    )
 }
 
 /// Go's `big.Float` formatting of `%e %E %f %g %G` with flags.
@@ -382,7 +435,9 @@ fn format_float(verb: &Verb<'_>, n: &Number) -> String {
         None if verb.space => (" ", text.as_str()),
         None => ("", text.as_str()),
     };
-    let padding = verb.width.map_or(0, |w| w.saturating_sub(sign.len() + body.len()));
+    let padding = verb
+        .width
+        .map_or(0, |w| w.saturating_sub(sign.len() + body.len()));
     if verb.zero && !verb.minus {
         format!("{sign}{}{body}", "0".repeat(padding))
     } else if verb.minus {
@@ -403,7 +458,10 @@ impl Decimal {
     fn new(n: &BigDecimal) -> Decimal {
         let (int, scale) = n.abs().normalized().into_bigint_and_exponent();
         if int.is_zero() {
-            return Decimal { mant: vec![], exp: 0 };
+            return Decimal {
+                mant: vec![],
+                exp: 0,
+            };
         }
         let mut mant = int.magnitude().to_string().into_bytes();
         let exp = mant.len() as i64 - scale;
@@ -414,7 +472,11 @@ impl Decimal {
     }
 
     fn at(&self, i: i64) -> u8 {
-        usize::try_from(i).ok().and_then(|i| self.mant.get(i)).copied().unwrap_or(b'0')
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.mant.get(i))
+            .copied()
+            .unwrap_or(b'0')
     }
 
     /// Rounds to `n` digits as `big.decimal.round` does; `direction` is how
@@ -469,14 +531,31 @@ fn binary_direction(n: &BigDecimal) -> Ordering {
         return Ordering::Equal;
     }
     let (num, den): (BigInt, BigInt) = if scale <= 0 {
-        (int * BigInt::from(10u8).pow(scale.unsigned_abs() as u32), BigInt::from(1u8))
+        (
+            int * BigInt::from(10u8).pow(scale.unsigned_abs() as u32),
+            BigInt::from(1u8),
+        )
     } else {
         (int, BigInt::from(10u8).pow(scale as u32))
     };
-    let k = 512 - (num.bits() as i64 - den.bits() as i64);
-    let (num, den) = if k >= 0 { (num << k as usize, den) } else { (num, den << (-k) as usize) };
-    let q = &num / &den;
-    let r = &num - &q * &den;
+    // Scale so that the quotient has exactly 512 bits.
+    let mut k = 512 - (num.bits() as i64 - den.bits() as i64);
+    let (q, r, den) = loop {
+        let (n, d) = if k >= 0 {
+            (&num << k as usize, den.clone())
+        } else {
+            (num.clone(), &den << (-k) as usize)
+        };
+        let q = &n / &d;
+        match q.bits() {
+            b if b > 512 => k -= 1,
+            b if b < 512 => k += 1,
+            _ => {
+                let r = &n - &q * &d;
+                break (q, r, d);
+            }
+        }
+    };
     if r.is_zero() {
         return Ordering::Equal;
     }

@@ -16,16 +16,31 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
         FuncSpec::new("abs", vec![num()], Type::Number, abs),
         FuncSpec::new("ceil", vec![num()], Type::Number, ceil),
         FuncSpec::new("floor", vec![num()], Type::Number, floor),
-        FuncSpec::new("log", vec![num(), Param::new("base", Type::Number)], Type::Number, log),
-        FuncSpec::new("max", vec![], Type::Number, max).variadic(Param::new("numbers", Type::Number)),
-        FuncSpec::new("min", vec![], Type::Number, min).variadic(Param::new("numbers", Type::Number)),
+        FuncSpec::new(
+            "log",
+            vec![num(), Param::new("base", Type::Number)],
+            Type::Number,
+            log,
+        ),
+        FuncSpec::new("max", vec![], Type::Number, max)
+            .variadic(Param::new("numbers", Type::Number)),
+        FuncSpec::new("min", vec![], Type::Number, min)
+            .variadic(Param::new("numbers", Type::Number)),
         FuncSpec::new(
             "parseint",
-            vec![Param::new("number", Type::Dynamic), Param::new("base", Type::Number)],
+            vec![
+                Param::new("number", Type::Dynamic),
+                Param::new("base", Type::Number),
+            ],
             Type::Number,
             parseint,
         ),
-        FuncSpec::new("pow", vec![num(), Param::new("power", Type::Number)], Type::Number, pow),
+        FuncSpec::new(
+            "pow",
+            vec![num(), Param::new("power", Type::Number)],
+            Type::Number,
+            pow,
+        ),
         FuncSpec::new("signum", vec![num()], Type::Number, signum),
     ]
 }
@@ -36,17 +51,24 @@ pub(crate) const WHOLE_NUMBER: &str =
 
 /// The number inside a converted argument.
 pub(crate) fn number_arg(v: &Value) -> Result<&Number, FuncError> {
-    v.as_number().ok_or_else(|| FuncError::call("a number is required"))
+    v.as_number()
+        .ok_or_else(|| FuncError::call("a number is required"))
 }
 
 /// A whole number that fits in an `i64`, or Terraform's message for it.
 pub(crate) fn whole_int(v: &Value) -> Result<i64, String> {
-    v.as_number().and_then(Number::to_i64).ok_or_else(|| WHOLE_NUMBER.to_string())
+    v.as_number()
+        .and_then(Number::to_i64)
+        .ok_or_else(|| WHOLE_NUMBER.to_string())
 }
 
 /// A `FuncError::Arg` ("Invalid value for "param" parameter: ...").
 pub(crate) fn invalid_arg(arg: usize, param: &str, message: impl Into<String>) -> FuncError {
-    FuncError::Arg { arg, param: param.to_string(), message: message.into() }
+    FuncError::Arg {
+        arg,
+        param: param.to_string(),
+        message: message.into(),
+    }
 }
 
 /// A number from an `f64` result; infinities and NaN cannot be represented.
@@ -60,7 +82,9 @@ fn from_float(v: f64) -> FuncResult {
             "the result is {sign}Inf, which cannot be represented as a number"
         )));
     }
-    Number::from_f64(v).map(Value::Number).ok_or_else(|| FuncError::call("the result is not a finite number"))
+    Number::from_f64(v)
+        .map(Value::Number)
+        .ok_or_else(|| FuncError::call("the result is not a finite number"))
 }
 
 fn abs(args: &[Value], _: &FuncContext) -> FuncResult {
@@ -69,12 +93,16 @@ fn abs(args: &[Value], _: &FuncContext) -> FuncResult {
 
 fn ceil(args: &[Value], _: &FuncContext) -> FuncResult {
     let n = number_arg(&args[0])?;
-    Ok(Value::Number(Number::from(n.0.with_scale_round(0, RoundingMode::Ceiling))))
+    Ok(Value::Number(Number::from(
+        n.0.with_scale_round(0, RoundingMode::Ceiling),
+    )))
 }
 
 fn floor(args: &[Value], _: &FuncContext) -> FuncResult {
     let n = number_arg(&args[0])?;
-    Ok(Value::Number(Number::from(n.0.with_scale_round(0, RoundingMode::Floor))))
+    Ok(Value::Number(Number::from(
+        n.0.with_scale_round(0, RoundingMode::Floor),
+    )))
 }
 
 fn log(args: &[Value], _: &FuncContext) -> FuncResult {
@@ -98,7 +126,9 @@ fn extreme(args: &[Value], want: std::cmp::Ordering) -> FuncResult {
             _ => Some(n),
         };
     }
-    best.cloned().map(Value::Number).ok_or_else(|| FuncError::call("must pass at least one number"))
+    best.cloned()
+        .map(Value::Number)
+        .ok_or_else(|| FuncError::call("must pass at least one number"))
 }
 
 fn max(args: &[Value], _: &FuncContext) -> FuncResult {
@@ -119,17 +149,30 @@ fn parseint(args: &[Value], _: &FuncContext) -> FuncResult {
         return Err(invalid_arg(
             0,
             "number",
-            format!("first argument must be a string, not {}", value_type(&args[0]).friendly_name()),
+            format!(
+                "first argument must be a string, not {}",
+                value_type(&args[0]).friendly_name()
+            ),
         ));
     };
     let base = whole_int(&args[1]).map_err(|m| invalid_arg(1, "base", m))?;
     if !(2..=62).contains(&base) {
-        return Err(invalid_arg(1, "base", "base must be a whole number between 2 and 62 inclusive"));
+        return Err(invalid_arg(
+            1,
+            "base",
+            "base must be a whole number between 2 and 62 inclusive",
+        ));
     }
     let base = base as u32;
     parse_big_int(text, base)
         .map(|i| Value::Number(Number::from(BigDecimal::from(i))))
-        .ok_or_else(|| invalid_arg(0, "number", format!("cannot parse {} as a base {base} integer", go_quote(text))))
+        .ok_or_else(|| {
+            invalid_arg(
+                0,
+                "number",
+                format!("cannot parse {} as a base {base} integer", go_quote(text)),
+            )
+        })
 }
 
 /// Parses an integer as Go's `big.Int.SetString(s, base)` does for
@@ -159,7 +202,11 @@ fn parse_big_int(s: &str, base: u32) -> Option<BigInt> {
         }
         acc = acc * base + d;
     }
-    Some(if neg { BigInt::from_biguint(Sign::Minus, acc.magnitude().clone()) } else { acc })
+    Some(if neg {
+        BigInt::from_biguint(Sign::Minus, acc.magnitude().clone())
+    } else {
+        acc
+    })
 }
 
 /// Go's `%q` of a string: double-quoted with Go escapes.
@@ -177,7 +224,9 @@ pub(crate) fn go_quote(s: &str) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -191,8 +240,17 @@ mod tests {
 
     #[test]
     fn big_int_parsing() {
-        for (s, base, want) in [("FF", 16, Some("255")), ("-10", 2, Some("-2")), ("ZZ", 62, Some("3843")), ("1_0", 10, None)] {
-            assert_eq!(parse_big_int(s, base).map(|i| i.to_string()).as_deref(), want, "{s}");
+        for (s, base, want) in [
+            ("FF", 16, Some("255")),
+            ("-10", 2, Some("-2")),
+            ("ZZ", 62, Some("3843")),
+            ("1_0", 10, None),
+        ] {
+            assert_eq!(
+                parse_big_int(s, base).map(|i| i.to_string()).as_deref(),
+                want,
+                "{s}"
+            );
         }
     }
 }

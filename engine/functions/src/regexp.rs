@@ -14,7 +14,12 @@ use regex::Regex;
 use std::collections::BTreeMap;
 
 pub(crate) fn functions() -> Vec<FuncSpec> {
-    let params = || vec![Param::new("pattern", Type::String), Param::new("string", Type::String)];
+    let params = || {
+        vec![
+            Param::new("pattern", Type::String),
+            Param::new("string", Type::String),
+        ]
+    };
     vec![
         FuncSpec::new("regex", params(), Type::Dynamic, regex_fn),
         FuncSpec::new("regexall", params(), Type::list(Type::Dynamic), regexall),
@@ -60,7 +65,9 @@ pub(crate) fn translate_re2(pattern: &str) -> String {
                     _ => None,
                 };
                 match (class_body, in_class) {
-                    (Some(body), false) if e.is_ascii_lowercase() => out.push_str(&format!("[{body}]")),
+                    (Some(body), false) if e.is_ascii_lowercase() => {
+                        out.push_str(&format!("[{body}]"))
+                    }
                     (Some(body), false) => out.push_str(&format!("[^{body}]")),
                     (Some(body), true) if e.is_ascii_lowercase() => out.push_str(body),
                     (Some(body), true) => out.push_str(&format!("[^{body}]")),
@@ -148,28 +155,46 @@ fn shape(re: &Regex) -> Result<Shape, FuncError> {
     if named == 0 {
         Ok(Shape::Groups(names.len()))
     } else if named == names.len() {
-        Ok(Shape::Named(names.iter().flatten().map(|n| n.to_string()).collect()))
+        Ok(Shape::Named(
+            names.iter().flatten().map(|n| n.to_string()).collect(),
+        ))
     } else {
-        Err(invalid_arg(0, "pattern", "invalid regexp pattern: cannot mix both named and unnamed capture groups"))
+        Err(invalid_arg(
+            0,
+            "pattern",
+            "invalid regexp pattern: cannot mix both named and unnamed capture groups",
+        ))
     }
 }
 
 fn match_value(shape: &Shape, caps: &regex::Captures<'_>) -> Value {
-    let group = |i: usize| caps.get(i).map(|m| Value::from(m.as_str())).unwrap_or(Value::Null);
+    let group = |i: usize| {
+        caps.get(i)
+            .map(|m| Value::from(m.as_str()))
+            .unwrap_or(Value::Null)
+    };
     match shape {
         Shape::Whole => group(0),
         Shape::Groups(n) => Value::Tuple((1..=*n).map(group).collect()),
         Shape::Named(names) => Value::Object(
             names
                 .iter()
-                .map(|n| (n.clone(), caps.name(n).map(|m| Value::from(m.as_str())).unwrap_or(Value::Null)))
+                .map(|n| {
+                    (
+                        n.clone(),
+                        caps.name(n)
+                            .map(|m| Value::from(m.as_str()))
+                            .unwrap_or(Value::Null),
+                    )
+                })
                 .collect::<BTreeMap<_, _>>(),
         ),
     }
 }
 
 fn compile_arg(pattern: &str) -> Result<(Regex, Shape), FuncError> {
-    let re = compile_re2(pattern).map_err(|e| invalid_arg(0, "pattern", format!("invalid regexp pattern: {e}")))?;
+    let re = compile_re2(pattern)
+        .map_err(|e| invalid_arg(0, "pattern", format!("invalid regexp pattern: {e}")))?;
     let shape = shape(&re)?;
     Ok((re, shape))
 }
@@ -186,7 +211,11 @@ fn regex_fn(args: &[Value], _: &FuncContext) -> FuncResult {
 fn regexall(args: &[Value], _: &FuncContext) -> FuncResult {
     let (re, shape) = compile_arg(str_arg(&args[0])?)?;
     let s = str_arg(&args[1])?;
-    Ok(Value::List(re.captures_iter(s).map(|c| match_value(&shape, &c)).collect()))
+    Ok(Value::List(
+        re.captures_iter(s)
+            .map(|c| match_value(&shape, &c))
+            .collect(),
+    ))
 }
 
 #[cfg(test)]

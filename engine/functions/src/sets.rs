@@ -9,10 +9,18 @@ use gitform_value::{Type, Value};
 pub(crate) fn functions() -> Vec<FuncSpec> {
     let any_set = || Type::set(Type::Dynamic);
     vec![
-        FuncSpec::new("setintersection", vec![Param::new("first_set", any_set())], any_set(), setintersection)
-            .variadic(Param::new("other_sets", any_set())),
-        FuncSpec::new("setproduct", vec![], Type::Dynamic, setproduct)
-            .variadic(Param::new("sets", Type::Dynamic).allow_unknown().allow_marked()),
+        FuncSpec::new(
+            "setintersection",
+            vec![Param::new("first_set", any_set())],
+            any_set(),
+            setintersection,
+        )
+        .variadic(Param::new("other_sets", any_set())),
+        FuncSpec::new("setproduct", vec![], Type::Dynamic, setproduct).variadic(
+            Param::new("sets", Type::Dynamic)
+                .allow_unknown()
+                .allow_marked(),
+        ),
         FuncSpec::new(
             "setsubtract",
             vec![Param::new("a", any_set()), Param::new("b", any_set())],
@@ -34,13 +42,22 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
 fn common_sets(args: &[Value]) -> Result<(Type, Vec<Vec<Value>>), FuncError> {
     let types: Vec<Type> = args
         .iter()
-        .filter(|a| !(a.as_elements().is_some_and(<[Value]>::is_empty) && value_type(a) == Type::set(Type::Dynamic)))
-        .map(|a| value_type(a).element_type().cloned().unwrap_or(Type::Dynamic))
+        .filter(|a| {
+            !(a.as_elements().is_some_and(<[Value]>::is_empty)
+                && value_type(a) == Type::set(Type::Dynamic))
+        })
+        .map(|a| {
+            value_type(a)
+                .element_type()
+                .cloned()
+                .unwrap_or(Type::Dynamic)
+        })
         .collect();
     let ety = if types.is_empty() {
         Type::Dynamic
     } else {
-        unify(&types).ok_or_else(|| FuncError::call("given sets must all have compatible element types"))?
+        unify(&types)
+            .ok_or_else(|| FuncError::call("given sets must all have compatible element types"))?
     };
     let want = Type::set(ety.clone());
     let mut sets = Vec::with_capacity(args.len());
@@ -98,7 +115,9 @@ fn setproduct(args: &[Value], _: &FuncContext) -> FuncResult {
             }
             Type::List(t) => *t,
             Type::Tuple(ts) if ts.is_empty() => Type::Dynamic,
-            Type::Tuple(ts) => unify(&ts).ok_or_else(|| invalid_arg(i, "sets", "a set or a list is required"))?,
+            Type::Tuple(ts) => {
+                unify(&ts).ok_or_else(|| invalid_arg(i, "sets", "a set or a list is required"))?
+            }
             Type::Dynamic if !v.is_known() => {
                 unknown = true;
                 Type::Dynamic
@@ -113,7 +132,11 @@ fn setproduct(args: &[Value], _: &FuncContext) -> FuncResult {
     }
     let ret_elem = Type::Tuple(etys.clone());
     if unknown {
-        let ty = if all_lists { Type::list(ret_elem) } else { Type::set(ret_elem) };
+        let ty = if all_lists {
+            Type::list(ret_elem)
+        } else {
+            Type::set(ret_elem)
+        };
         return Ok(Value::Unknown(ty).mark_if(marked));
     }
     let mut product: Vec<Vec<Value>> = vec![vec![]];
@@ -140,6 +163,10 @@ fn setproduct(args: &[Value], _: &FuncContext) -> FuncResult {
             .collect();
     }
     let tuples: Vec<Value> = product.into_iter().map(Value::Tuple).collect();
-    let out = if all_lists { Value::List(tuples) } else { Value::set(tuples) };
+    let out = if all_lists {
+        Value::List(tuples)
+    } else {
+        Value::set(tuples)
+    };
     Ok(out.mark_if(marked))
 }

@@ -17,26 +17,70 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
     let s = |name| Param::new(name, Type::String);
     vec![
         FuncSpec::new("chomp", vec![s("str")], Type::String, chomp),
-        FuncSpec::new("endswith", vec![s("str"), s("suffix")], Type::Bool, endswith),
-        FuncSpec::new("indent", vec![Param::new("spaces", Type::Number), s("str")], Type::String, indent),
+        FuncSpec::new(
+            "endswith",
+            vec![s("str"), s("suffix")],
+            Type::Bool,
+            endswith,
+        ),
+        FuncSpec::new(
+            "indent",
+            vec![Param::new("spaces", Type::Number), s("str")],
+            Type::String,
+            indent,
+        ),
         FuncSpec::new("join", vec![s("separator")], Type::String, join)
             .variadic(Param::new("lists", Type::list(Type::String))),
         FuncSpec::new("lower", vec![s("str")], Type::String, lower),
-        FuncSpec::new("replace", vec![s("str"), s("substr"), s("replace")], Type::String, replace),
-        FuncSpec::new("split", vec![s("separator"), s("str")], Type::list(Type::String), split),
-        FuncSpec::new("startswith", vec![s("str"), s("prefix")], Type::Bool, startswith),
-        FuncSpec::new("strcontains", vec![s("str"), s("substr")], Type::Bool, strcontains),
+        FuncSpec::new(
+            "replace",
+            vec![s("str"), s("substr"), s("replace")],
+            Type::String,
+            replace,
+        ),
+        FuncSpec::new(
+            "split",
+            vec![s("separator"), s("str")],
+            Type::list(Type::String),
+            split,
+        ),
+        FuncSpec::new(
+            "startswith",
+            vec![s("str"), s("prefix")],
+            Type::Bool,
+            startswith,
+        ),
+        FuncSpec::new(
+            "strcontains",
+            vec![s("str"), s("substr")],
+            Type::Bool,
+            strcontains,
+        ),
         FuncSpec::new("strrev", vec![s("str")], Type::String, strrev),
         FuncSpec::new(
             "substr",
-            vec![s("str"), Param::new("offset", Type::Number), Param::new("length", Type::Number)],
+            vec![
+                s("str"),
+                Param::new("offset", Type::Number),
+                Param::new("length", Type::Number),
+            ],
             Type::String,
             substr,
         ),
         FuncSpec::new("title", vec![s("str")], Type::String, title),
         FuncSpec::new("trim", vec![s("str"), s("cutset")], Type::String, trim),
-        FuncSpec::new("trimprefix", vec![s("str"), s("prefix")], Type::String, trimprefix),
-        FuncSpec::new("trimsuffix", vec![s("str"), s("suffix")], Type::String, trimsuffix),
+        FuncSpec::new(
+            "trimprefix",
+            vec![s("str"), s("prefix")],
+            Type::String,
+            trimprefix,
+        ),
+        FuncSpec::new(
+            "trimsuffix",
+            vec![s("str"), s("suffix")],
+            Type::String,
+            trimsuffix,
+        ),
         FuncSpec::new("trimspace", vec![s("str")], Type::String, trimspace),
         FuncSpec::new("upper", vec![s("str")], Type::String, upper),
     ]
@@ -44,7 +88,8 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
 
 /// The string inside a converted argument.
 pub(crate) fn str_arg(v: &Value) -> Result<&str, FuncError> {
-    v.as_str().ok_or_else(|| FuncError::call("a string is required"))
+    v.as_str()
+        .ok_or_else(|| FuncError::call("a string is required"))
 }
 
 fn strs<const N: usize>(args: &[Value]) -> Result<[&str; N], FuncError> {
@@ -78,7 +123,8 @@ fn strcontains(args: &[Value], _: &FuncContext) -> FuncResult {
 fn indent(args: &[Value], _: &FuncContext) -> FuncResult {
     let spaces = whole_int(&args[0]).map_err(FuncError::call)?;
     let s = str_arg(&args[1])?;
-    let spaces = usize::try_from(spaces).map_err(|_| FuncError::call("the number of spaces must not be negative"))?;
+    let spaces = usize::try_from(spaces)
+        .map_err(|_| FuncError::call("the number of spaces must not be negative"))?;
     let pad = format!("\n{}", " ".repeat(spaces));
     Ok(Value::String(s.replace('\n', &pad)))
 }
@@ -96,7 +142,10 @@ fn join(args: &[Value], _: &FuncContext) -> FuncResult {
                 Value::String(s) => parts.push(s.as_str()),
                 _ => {
                     let message = if lists.len() > 1 {
-                        format!("element {j} of list {} is null; cannot concatenate null values", i + 1)
+                        format!(
+                            "element {j} of list {} is null; cannot concatenate null values",
+                            i + 1
+                        )
                     } else {
                         format!("element {j} is null; cannot concatenate null values")
                     };
@@ -110,8 +159,11 @@ fn join(args: &[Value], _: &FuncContext) -> FuncResult {
 
 /// Go's `unicode.ToUpper`/`ToLower`/`ToTitle`: a simple one-to-one mapping.
 fn map_char(c: char, upper: bool) -> char {
-    let mut it: Box<dyn Iterator<Item = char>> =
-        if upper { Box::new(c.to_uppercase()) } else { Box::new(c.to_lowercase()) };
+    let mut it: Box<dyn Iterator<Item = char>> = if upper {
+        Box::new(c.to_uppercase())
+    } else {
+        Box::new(c.to_lowercase())
+    };
     match (it.next(), it.next()) {
         (Some(m), None) => m,
         _ if !upper && c == '\u{130}' => 'i',
@@ -121,12 +173,16 @@ fn map_char(c: char, upper: bool) -> char {
 
 fn lower(args: &[Value], _: &FuncContext) -> FuncResult {
     let [s] = strs(args)?;
-    Ok(Value::String(s.chars().map(|c| map_char(c, false)).collect()))
+    Ok(Value::String(
+        s.chars().map(|c| map_char(c, false)).collect(),
+    ))
 }
 
 fn upper(args: &[Value], _: &FuncContext) -> FuncResult {
     let [s] = strs(args)?;
-    Ok(Value::String(s.chars().map(|c| map_char(c, true)).collect()))
+    Ok(Value::String(
+        s.chars().map(|c| map_char(c, true)).collect(),
+    ))
 }
 
 /// Go's `unicode.ToTitle`: upper case, except the Latin digraphs, which
@@ -170,7 +226,8 @@ fn replace(args: &[Value], _: &FuncContext) -> FuncResult {
     let [s, sub, rep] = strs(args)?;
     if sub.len() > 1 && sub.starts_with('/') && sub.ends_with('/') {
         let pattern = &sub[1..sub.len() - 1];
-        let re = compile_re2(pattern).map_err(|e| FuncError::call(format!("error parsing regexp: {e}")))?;
+        let re = compile_re2(pattern)
+            .map_err(|e| FuncError::call(format!("error parsing regexp: {e}")))?;
         return Ok(Value::String(re.replace_all(s, rep).into_owned()));
     }
     Ok(Value::String(s.replace(sub, rep)))
@@ -204,8 +261,15 @@ fn substr(args: &[Value], _: &FuncContext) -> FuncResult {
     if offset >= total {
         return Ok(Value::from(""));
     }
-    let end = if length < 0 { total } else { offset.saturating_add(length).min(total) };
-    let out: String = graphemes.get(offset as usize..end as usize).unwrap_or_default().concat();
+    let end = if length < 0 {
+        total
+    } else {
+        offset.saturating_add(length).min(total)
+    };
+    let out: String = graphemes
+        .get(offset as usize..end as usize)
+        .unwrap_or_default()
+        .concat();
     Ok(Value::String(out))
 }
 
