@@ -8,6 +8,7 @@ pub mod changes;
 pub mod graph;
 pub mod lock;
 pub mod operations;
+pub mod planfile;
 pub mod providers;
 pub mod refs;
 pub mod render;

@@ -633,3 +633,349 @@ fn add_destroy_nodes(graph: &mut Graph, plan: &Plan, prior: &HashMap<ResKey, Vec
         }
     }
 }
+
+/// Checks every resource and data block against its provider's schema
+/// without evaluating anything: unknown arguments and block types, and
+/// missing required arguments. Part of `gitform validate`.
+pub fn validate_schemas(ws: &Workspace) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let mut schemas: HashMap<String, Option<Arc<gitform_provider::ProviderSchema>>> =
+        HashMap::new();
+    fn walk(
+        m: &Module,
+        ws: &Workspace,
+        schemas: &mut HashMap<String, Option<Arc<gitform_provider::ProviderSchema>>>,
+        diags: &mut Diagnostics,
+    ) {
+        for r in m.resources() {
+            let pname = r
+                .provider
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| r.implied_provider().to_string());
+            let schema = schemas
+                .entry(pname.clone())
+                .or_insert_with(|| ws.registry.get(&pname).map(|f| Arc::new(f().schema())))
+                .clone();
+            let Some(schema) = schema else {
+                diags.push(
+                    Diagnostic::error(
+                        "Provider not available",
+                        format!(
+                            "gitform has no provider named \"{pname}\" for {}.",
+                            r.address()
+                        ),
+                    )
+                    .with_range(Some(r.decl_range.clone())),
+                );
+                continue;
+            };
+            let rs = match r.mode {
+                gitform_config::ResourceMode::Managed => schema.resource(&r.type_name),
+                gitform_config::ResourceMode::Data => schema.data_source(&r.type_name),
+            };
+            let Some(rs) = rs else {
+                let what = if r.mode == gitform_config::ResourceMode::Managed {
+                    "resource"
+                } else {
+                    "data source"
+                };
+                let known: Vec<&str> = match r.mode {
+                    gitform_config::ResourceMode::Managed => {
+                        schema.resources.keys().map(String::as_str).collect()
+                    }
+                    gitform_config::ResourceMode::Data => {
+                        schema.data_sources.keys().map(String::as_str).collect()
+                    }
+                };
+                diags.push(
+                    Diagnostic::error(
+                        format!("Invalid {what} type"),
+                        format!(
+                            "The provider {pname} does not support {what} type \"{}\".{}",
+                            r.type_name,
+                            crate::graph::suggestion(&r.type_name, known.into_iter(), "")
+                        ),
+                    )
+                    .with_range(Some(r.decl_range.clone())),
+                );
+                continue;
+            };
+            check_body(&r.body, &rs.block, &r.decl_range, diags);
+        }
+        for c in m.children.values() {
+            walk(c, ws, schemas, diags);
+        }
+    }
+    walk(&ws.root, ws, &mut schemas, &mut diags);
+    diags
+}
+
+fn check_body(
+    body: &gitform_config::Body,
+    block: &gitform_provider::Block,
+    decl: &gitform_value::SourceRange,
+    diags: &mut Diagnostics,
+) {
+    for a in &body.attributes {
+        if let Some(attr) = block.attributes.get(&a.name) {
+            if attr.is_computed_only() {
+                diags.push(
+                    Diagnostic::error("Value for unconfigurable attribute", format!("Can't configure a value for \"{}\": its value will be decided automatically based on the result of applying this configuration.", a.name))
+                        .with_range(Some(a.name_range.clone())),
+                );
+            }
+            continue;
+        }
+        let detail = if block.blocks.contains_key(&a.name) {
+            format!("An argument named \"{}\" is not expected here. Did you mean to define a block of type \"{}\"?", a.name, a.name)
+        } else {
+            format!(
+                "An argument named \"{}\" is not expected here.{}",
+                a.name,
+                crate::graph::suggestion(&a.name, block.attributes.keys().map(String::as_str), "")
+            )
+        };
+        diags.push(
+            Diagnostic::error("Unsupported argument", detail)
+                .with_range(Some(a.name_range.clone())),
+        );
+    }
+    let has_dynamic = body
+        .blocks
+        .iter()
+        .any(|b| matches!(b, gitform_config::NestedBlock::Dynamic(_)));
+    for b in &body.blocks {
+        let name = b.type_name();
+        match block.blocks.get(name) {
+            Some(nb) => {
+                let inner = match b {
+                    gitform_config::NestedBlock::Static(s) => &s.body,
+                    gitform_config::NestedBlock::Dynamic(d) => &d.content,
+                };
+                check_body(inner, &nb.block, b.range(), diags);
+            }
+            None => diags.push(
+                Diagnostic::error(
+                    "Unsupported block type",
+                    format!(
+                        "Blocks of type \"{name}\" are not expected here.{}",
+                        crate::graph::suggestion(name, block.blocks.keys().map(String::as_str), "")
+                    ),
+                )
+                .with_range(Some(b.range().clone())),
+            ),
+        }
+    }
+    for (name, attr) in &block.attributes {
+        if attr.required && body.attribute(name).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "Missing required argument",
+                    format!("The argument \"{name}\" is required, but no definition was found."),
+                )
+                .with_range(Some(decl.clone())),
+            );
+        }
+    }
+    if !has_dynamic {
+        for (name, nb) in &block.blocks {
+            let n = body.blocks.iter().filter(|b| b.type_name() == name).count() as u64;
+            if n < nb.min_items {
+                diags.push(
+                    Diagnostic::error(
+                        "Missing required block",
+                        format!("At least {} \"{name}\" blocks are required.", nb.min_items),
+                    )
+                    .with_range(Some(decl.clone())),
+                );
+            }
+        }
+    }
+}
+
+/// Imports an existing object into the state at `addr` (`gitform import`).
+/// The resource block must exist in the configuration.
+pub async fn import(
+    ws: &Workspace,
+    state: Arc<dyn StateStore>,
+    addr: &InstanceAddr,
+    id: &str,
+    inputs: BTreeMap<String, Value>,
+    meta: VersionMeta,
+) -> Diagnostics {
+    let r = &addr.resource;
+    let Some(res) = crate::graph::module_at(&ws.root, &r.module.path()).and_then(|m| {
+        m.resource(
+            if r.mode == crate::address::Mode::Data {
+                gitform_config::ResourceMode::Data
+            } else {
+                gitform_config::ResourceMode::Managed
+            },
+            &r.type_name,
+            &r.name,
+        )
+    }) else {
+        return Diagnostic::error(
+            "Configuration for import target does not exist",
+            format!("The configuration for the given import target {addr} does not exist. Before importing this resource, create its configuration, for example:\n\nresource \"{}\" \"{}\" {{\n  # (resource arguments)\n}}", r.type_name, r.name),
+        )
+        .into();
+    };
+    match state.get_resource(&addr.to_string()) {
+        Ok(Some(_)) => {
+            return Diagnostic::error(
+                "Resource already managed by gitform",
+                format!("gitform is already managing a remote object for {addr}. To import to this address you must first remove the existing object from the state with `gitform state rm`."),
+            )
+            .into()
+        }
+        Ok(None) => {}
+        Err(e) => return Diagnostic::error("Failed to read the state", e.to_string()).into(),
+    }
+    let node = NodeKey::Resource(r.module.path(), r.mode, r.type_name.clone(), r.name.clone());
+    let Some(pkey) = ws.graph.resource_provider.get(&node).cloned() else {
+        return Diagnostic::error(
+            "Provider configuration not present",
+            format!("No provider configuration for {addr}."),
+        )
+        .into();
+    };
+    let NodeKey::Provider(ppath, pname, palias) = &pkey else {
+        return Diagnostics::new();
+    };
+    let Some(factory) = ws.registry.get(pname) else {
+        return Diagnostic::error(
+            "Provider not available",
+            format!("gitform has no provider named \"{pname}\"."),
+        )
+        .into();
+    };
+    let inst = crate::providers::ProviderInstance::start(pname, factory);
+    // Configure the provider with the root variables in scope.
+    let mut vars = BTreeMap::new();
+    for v in &ws.root.variables {
+        match crate::variables::finalize(v, inputs.get(&v.name).cloned(), None) {
+            Ok(val) => {
+                vars.insert(v.name.clone(), val);
+            }
+            Err(d) => return d,
+        }
+    }
+    let config = match crate::graph::module_at(&ws.root, ppath)
+        .and_then(|m| m.provider(pname, palias.as_deref()))
+    {
+        Some(pc) => {
+            let mut ctx = gitform_lang::EvalContext::new()
+                .with_root("var", Value::Object(vars))
+                .with_path(".", ".", ".");
+            let (v, d) = crate::body::decode_body(
+                &pc.body,
+                &inst.schema.provider.block,
+                &mut ctx,
+                &pc.decl_range,
+            );
+            if d.has_errors() {
+                return d;
+            }
+            v
+        }
+        None => inst.schema.provider.block.null_object(),
+    };
+    let resp = inst
+        .provider
+        .configure(gitform_provider::ConfigureRequest { config })
+        .await;
+    if resp.diagnostics.iter().any(Diagnostic::is_error) {
+        return Diagnostics(resp.diagnostics);
+    }
+    let Some(schema) = inst.schema.resource(&r.type_name).cloned() else {
+        return Diagnostic::error(
+            "Invalid resource type",
+            format!(
+                "The provider {pname} does not support resource type \"{}\".",
+                r.type_name
+            ),
+        )
+        .into();
+    };
+    let resp = inst
+        .provider
+        .import(gitform_provider::ImportRequest {
+            type_name: r.type_name.clone(),
+            id: id.to_string(),
+        })
+        .await;
+    if resp.diagnostics.iter().any(Diagnostic::is_error) {
+        return Diagnostics(
+            resp.diagnostics
+                .into_iter()
+                .map(|d| d.with_address(addr.to_string()))
+                .collect(),
+        );
+    }
+    let Some(obj) = resp
+        .imported
+        .into_iter()
+        .find(|o| o.type_name == r.type_name)
+    else {
+        return Diagnostic::error(
+            "Import returned no object",
+            format!(
+                "The provider returned no {} object for id {id:?}.",
+                r.type_name
+            ),
+        )
+        .into();
+    };
+    let read = inst
+        .provider
+        .read(gitform_provider::ReadRequest {
+            type_name: r.type_name.clone(),
+            current_state: obj.state,
+            private: obj.private,
+        })
+        .await;
+    if read.diagnostics.iter().any(Diagnostic::is_error) {
+        return Diagnostics(read.diagnostics);
+    }
+    let Some(value) = read.new_state else {
+        return Diagnostic::error(
+            "Cannot import non-existent remote object",
+            format!("While attempting to import an existing object to {addr}, the provider detected that no object exists with the given id. Only pre-existing objects can be imported; check that the id is correct."),
+        )
+        .into();
+    };
+    let version = match state.begin_version(meta) {
+        Ok(v) => v,
+        Err(e) => {
+            return Diagnostic::error("Failed to start a state version", e.to_string()).into()
+        }
+    };
+    let value = schema.block.mark_sensitive(value);
+    let paths = value.sensitive_paths();
+    let record = gitform_state::ResourceRecord {
+        address: addr.to_string(),
+        mode: gitform_state::ResourceMode::Managed,
+        resource_type: r.type_name.clone(),
+        provider: crate::run::provider_label(&pkey),
+        schema_version: schema.version,
+        attributes: to_tagged_json(&value.unmark_deep().0),
+        sensitive_paths: serde_json::to_value(paths).unwrap_or(serde_json::Value::Null),
+        dependencies: Vec::new(),
+        tainted: false,
+        create_before_destroy: false,
+        updated_serial: 0,
+    };
+    let mut diags = Diagnostics::new();
+    let status = match state.put_resource(version.serial, &record) {
+        Ok(()) => VersionStatus::Complete,
+        Err(e) => {
+            diags.push(Diagnostic::error("Failed to save state", e.to_string()));
+            VersionStatus::Failed
+        }
+    };
+    let _ = state.finish_version(version.serial, status, Some(&format!("imported {addr}")));
+    let _ = res;
+    diags
+}

@@ -1,0 +1,714 @@
+//! The commands built on gitform-engine: plan, apply, destroy, refresh,
+//! show, graph, import, validate.
+
+use crate::args::{
+    ApplyArgs, DestroyArgs, GraphArgs, ImportArgs, OperationArgs, PlanArgs, RefreshArgs, ShowArgs,
+    ValidateArgs, VarArgs, VarSource,
+};
+use crate::diag_error::DiagnosticsError;
+use crate::ui::Ui;
+use gitform_config::Module;
+use gitform_engine::address::{parse_instance, parse_target, InstanceAddr};
+use gitform_engine::changes::{Action, Plan, PlanMode};
+use gitform_engine::operations::{self, ApplyOutcome, Workspace};
+use gitform_engine::render::{render_plan, RenderOptions};
+use gitform_engine::variables::{collect_root_values, VarArg};
+use gitform_engine::{planfile, Observer, PlanOptions, ProviderRegistry};
+use gitform_state::{SqliteStore, StateStore, VersionMeta};
+use gitform_value::{Diagnostics, SourceFile, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The providers compiled into this binary.
+pub fn registry() -> ProviderRegistry {
+    let mut r = ProviderRegistry::new();
+    for (name, f) in gitform_builtin::builtin_providers() {
+        r.register(name, f);
+    }
+    r
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Every source file of a module tree, for diagnostic snippets.
+pub fn all_files(m: &Module) -> Vec<Arc<SourceFile>> {
+    let mut out = m.files.clone();
+    for c in m.children.values() {
+        out.extend(all_files(c));
+    }
+    out
+}
+
+fn fail(diags: Diagnostics, ws: Option<&Workspace>) -> anyhow::Error {
+    let sources = ws.map(|w| all_files(&w.root)).unwrap_or_default();
+    DiagnosticsError::new(diags).with_sources(sources).into()
+}
+
+/// Loads the configuration in the working directory; errors stop here.
+fn load_workspace(ui: &Ui) -> anyhow::Result<Workspace> {
+    let (ws, diags) = operations::load(Path::new("."), registry());
+    if diags.has_errors() {
+        return Err(fail(diags, Some(&ws)));
+    }
+    if !diags.is_empty() {
+        ui.diagnostics(&diags, &all_files(&ws.root));
+    }
+    Ok(ws)
+}
+
+fn state_path(flag: Option<&Path>) -> PathBuf {
+    crate::state_access::state_path(flag)
+}
+
+fn open_state(flag: Option<&Path>) -> anyhow::Result<Arc<dyn StateStore>> {
+    let path = state_path(flag);
+    let store = SqliteStore::open(&path).map_err(|e| {
+        DiagnosticsError::error(
+            "Failed to open the state",
+            format!("Could not open {}: {e}.", path.display()),
+        )
+    })?;
+    Ok(Arc::new(store))
+}
+
+fn var_args(v: &VarArgs) -> Vec<VarArg> {
+    v.ordered
+        .iter()
+        .map(|s| match s {
+            VarSource::Var(t) => VarArg::Var(t.clone()),
+            VarSource::File(p) => VarArg::File(p.to_string_lossy().into_owned()),
+        })
+        .collect()
+}
+
+fn inputs(ws: &Workspace, vars: &VarArgs, ui: &Ui) -> anyhow::Result<BTreeMap<String, Value>> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let (values, diags) = collect_root_values(&ws.root, Path::new("."), &var_args(vars), &env);
+    if diags.has_errors() {
+        return Err(fail(diags, Some(ws)));
+    }
+    if !diags.is_empty() {
+        ui.diagnostics(&diags, &all_files(&ws.root));
+    }
+    Ok(values)
+}
+
+fn plan_options(op: &OperationArgs, mode: PlanMode) -> anyhow::Result<PlanOptions> {
+    let mut targets = Vec::new();
+    for t in &op.target {
+        targets.push(
+            parse_target(t)
+                .map_err(|e| DiagnosticsError::error("Invalid target address", e.to_string()))?,
+        );
+    }
+    let mut replace = Vec::new();
+    for r in &op.replace {
+        replace.push(
+            parse_instance(r)
+                .map_err(|e| DiagnosticsError::error("Invalid replace address", e.to_string()))?,
+        );
+    }
+    let mode = if op.destroy {
+        PlanMode::Destroy
+    } else if op.refresh_only {
+        PlanMode::RefreshOnly
+    } else {
+        mode
+    };
+    if op.parallelism == 0 {
+        return Err(DiagnosticsError::error(
+            "Invalid parallelism",
+            "The -parallelism value must be at least 1.",
+        )
+        .into());
+    }
+    Ok(PlanOptions {
+        mode,
+        targets,
+        replace,
+        refresh: op.refresh,
+        parallelism: op.parallelism,
+    })
+}
+
+/// Progress lines, as Terraform prints them; on a terminal, a reminder
+/// every ten seconds of what is still in flight.
+struct Progress {
+    in_flight: Mutex<HashMap<String, (Action, Instant)>>,
+    quiet: bool,
+}
+
+fn verb(a: Action) -> (&'static str, &'static str) {
+    match a {
+        Action::Create => ("Creating...", "Creation complete"),
+        Action::Update => ("Modifying...", "Modifications complete"),
+        Action::Delete => ("Destroying...", "Destruction complete"),
+        Action::Read => ("Reading...", "Read complete"),
+        _ => ("Working...", "Complete"),
+    }
+}
+
+fn line(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{s}");
+    let _ = out.flush();
+}
+
+fn fmt_elapsed(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+impl Observer for Progress {
+    fn refreshing(&self, addr: &InstanceAddr) {
+        if !self.quiet {
+            line(&format!("{addr}: Refreshing state..."));
+        }
+    }
+
+    fn started(&self, addr: &InstanceAddr, action: Action) {
+        if let Ok(mut m) = self.in_flight.lock() {
+            m.insert(addr.to_string(), (action, Instant::now()));
+        }
+        if !self.quiet {
+            line(&format!("{addr}: {}", verb(action).0));
+        }
+    }
+
+    fn finished(
+        &self,
+        addr: &InstanceAddr,
+        action: Action,
+        ok: bool,
+        elapsed: Duration,
+        id: Option<&str>,
+    ) {
+        if let Ok(mut m) = self.in_flight.lock() {
+            m.remove(&addr.to_string());
+        }
+        if ok && !self.quiet {
+            let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
+            line(&format!(
+                "{addr}: {} after {}{id}",
+                verb(action).1,
+                fmt_elapsed(elapsed)
+            ));
+        }
+    }
+}
+
+impl Progress {
+    fn still_running(&self) {
+        let Ok(m) = self.in_flight.lock() else { return };
+        let mut items: Vec<_> = m
+            .iter()
+            .filter(|(_, (_, t))| t.elapsed() >= Duration::from_secs(10))
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(b.0));
+        for (addr, (action, t)) in items {
+            let what = match action {
+                Action::Create => "Still creating...",
+                Action::Update => "Still modifying...",
+                Action::Delete => "Still destroying...",
+                _ => "Still working...",
+            };
+            line(&format!(
+                "{addr}: {what} [{} elapsed]",
+                fmt_elapsed(t.elapsed())
+            ));
+        }
+    }
+}
+
+async fn with_ticker<F: std::future::Future>(
+    progress: &Arc<Progress>,
+    terminal: bool,
+    fut: F,
+) -> F::Output {
+    if !terminal {
+        return fut.await;
+    }
+    let p = progress.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            p.still_running();
+        }
+    });
+    let out = fut.await;
+    ticker.abort();
+    out
+}
+
+fn take_lock(
+    state: &Arc<dyn StateStore>,
+    enabled: bool,
+    operation: &str,
+    ui: &Ui,
+) -> anyhow::Result<Option<gitform_engine::lock::LockGuard>> {
+    if !enabled {
+        return Ok(None);
+    }
+    let guard =
+        gitform_engine::lock::acquire(state.clone(), operation).map_err(|d| fail(d, None))?;
+    if let Some(prev) = &guard.took_over {
+        ui.warning(
+            "Took over a stale state lock",
+            format!(
+                "The previous lock (ID {}, {} by {} on {}, pid {}) was held by a process that is gone or whose lock expired. gitform took it over.",
+                prev.id, prev.operation, prev.holder, prev.host, prev.pid
+            ),
+        );
+    }
+    Ok(Some(guard))
+}
+
+fn make_plan(
+    ws: &Workspace,
+    state: Arc<dyn StateStore>,
+    op: &OperationArgs,
+    mode: PlanMode,
+    ui: &Ui,
+    progress: Arc<Progress>,
+) -> anyhow::Result<Plan> {
+    let values = inputs(ws, &op.vars, ui)?;
+    let opts = plan_options(op, mode)?;
+    let rt = runtime()?;
+    let (plan, diags) = rt.block_on(operations::plan(ws, state, values, opts, progress));
+    if diags.has_errors() || plan.is_none() {
+        return Err(fail(diags, Some(ws)));
+    }
+    if !diags.is_empty() {
+        ui.diagnostics(&diags, &all_files(&ws.root));
+    }
+    Ok(plan.unwrap_or_default())
+}
+
+pub fn plan(args: &PlanArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    let ws = load_workspace(ui)?;
+    let state = open_state(args.op.state.as_deref())?;
+    let _lock = take_lock(&state, args.op.lock.lock, "OperationTypePlan", ui)?;
+    let progress = Arc::new(Progress {
+        in_flight: Mutex::new(HashMap::new()),
+        quiet: args.op.json,
+    });
+    let plan = make_plan(&ws, state, &args.op, PlanMode::Normal, ui, progress)?;
+    if args.op.json {
+        ui.println(serde_json::to_string_pretty(&planfile::to_plan_json(
+            &plan,
+        ))?);
+    } else {
+        ui.print(render_plan(&plan, RenderOptions { color: ui.color }));
+    }
+    if let Some(out) = &args.out {
+        std::fs::write(out, planfile::encode(&plan)).map_err(|e| {
+            DiagnosticsError::error(
+                "Failed to write plan file",
+                format!("{}: {e}", out.display()),
+            )
+        })?;
+        if !args.op.json {
+            ui.println(format!("\n{}\n\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    gitform apply {:?}", gitform_engine::render::rule(), out.display(), out.display().to_string()));
+        }
+    } else if !args.op.json && plan.has_changes() {
+        ui.println(format!("\n{}\n\nNote: You didn't use the -out option to save this plan, so gitform can't\nguarantee to take exactly these actions if you run \"gitform apply\" now.", gitform_engine::render::rule()));
+    }
+    if args.detailed_exitcode && plan.has_changes() {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn version_meta(operation: &str) -> VersionMeta {
+    VersionMeta {
+        author: gitform_engine::lock::who(),
+        operation: operation.to_string(),
+        git: None,
+    }
+}
+
+fn print_outcome(ui: &Ui, out: &ApplyOutcome, mode: PlanMode) {
+    let c = out.counts;
+    if mode == PlanMode::Destroy {
+        ui.println(ui.colorize(&format!(
+            "\n[reset][bold][green]Destroy complete! Resources: {} destroyed.[reset]",
+            c.destroy
+        )));
+    } else {
+        ui.println(ui.colorize(&format!(
+            "\n[reset][bold][green]Apply complete! Resources: {} added, {} changed, {} destroyed.[reset]",
+            c.add, c.change, c.destroy
+        )));
+    }
+    if mode != PlanMode::Destroy && !out.outputs.is_empty() {
+        ui.println(ui.colorize("[reset][bold][green]\nOutputs:[reset]\n"));
+        for (name, (v, sensitive)) in &out.outputs {
+            let shown = if *sensitive {
+                "<sensitive>".to_string()
+            } else {
+                gitform_value::display::format_console(v)
+            };
+            ui.println(format!("{name} = {shown}"));
+        }
+    }
+}
+
+fn run_apply(
+    ws: &Workspace,
+    state: Arc<dyn StateStore>,
+    plan: Plan,
+    parallelism: usize,
+    ui: &Ui,
+    progress: Arc<Progress>,
+    operation: &str,
+) -> anyhow::Result<ExitCode> {
+    let mode = plan.mode;
+    let rt = runtime()?;
+    let terminal = ui.stdout_is_terminal;
+    let outcome = rt.block_on(with_ticker(
+        &progress,
+        terminal,
+        operations::apply(
+            ws,
+            state,
+            plan,
+            parallelism,
+            progress.clone(),
+            version_meta(operation),
+        ),
+    ));
+    if outcome.diagnostics.has_errors() {
+        return Err(fail(outcome.diagnostics, Some(ws)));
+    }
+    if !outcome.diagnostics.is_empty() {
+        ui.diagnostics(&outcome.diagnostics, &all_files(&ws.root));
+    }
+    print_outcome(ui, &outcome, mode);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn confirm(ui: &Ui, mode: PlanMode, auto_approve: bool) -> anyhow::Result<bool> {
+    if auto_approve {
+        return Ok(true);
+    }
+    let (q, d) = if mode == PlanMode::Destroy {
+        ("Do you really want to destroy all resources?", "gitform will destroy all your managed infrastructure, as shown above.\nThere is no undo. Only 'yes' will be accepted to confirm.")
+    } else {
+        ("Do you want to perform these actions?", "gitform will perform the actions described above.\nOnly 'yes' will be accepted to approve.")
+    };
+    let answer = ui.ask(q, d)?;
+    if answer != "yes" {
+        let what = if mode == PlanMode::Destroy {
+            "Destroy"
+        } else {
+            "Apply"
+        };
+        return Err(DiagnosticsError::error(format!("{what} cancelled."), "").into());
+    }
+    Ok(true)
+}
+
+fn plan_then_apply(
+    op: &OperationArgs,
+    auto_approve: bool,
+    mode: PlanMode,
+    ui: &Ui,
+    operation: &str,
+) -> anyhow::Result<ExitCode> {
+    let ws = load_workspace(ui)?;
+    let state = open_state(op.state.as_deref())?;
+    let _lock = take_lock(&state, op.lock.lock, operation, ui)?;
+    let progress = Arc::new(Progress {
+        in_flight: Mutex::new(HashMap::new()),
+        quiet: false,
+    });
+    let plan = make_plan(&ws, state.clone(), op, mode, ui, progress.clone())?;
+    ui.print(render_plan(&plan, RenderOptions { color: ui.color }));
+    if !plan.has_changes() {
+        let mode = plan.mode;
+        return run_apply(&ws, state, plan, op.parallelism, ui, progress, operation).map(|c| {
+            let _ = mode;
+            c
+        });
+    }
+    ui.println("");
+    confirm(ui, plan.mode, auto_approve)?;
+    run_apply(&ws, state, plan, op.parallelism, ui, progress, operation)
+}
+
+pub fn apply(args: &ApplyArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    let Some(file) = &args.plan_file else {
+        return plan_then_apply(
+            &args.op,
+            args.auto_approve,
+            PlanMode::Normal,
+            ui,
+            "OperationTypeApply",
+        );
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        DiagnosticsError::error(
+            "Failed to load the plan file",
+            format!("{}: {e}", file.display()),
+        )
+    })?;
+    let plan = planfile::decode(&text).map_err(|e| {
+        DiagnosticsError::error(
+            "Failed to load the plan file",
+            format!("{}: {e}.", file.display()),
+        )
+    })?;
+    let ws = load_workspace(ui)?;
+    let state = open_state(args.op.state.as_deref())?;
+    let _lock = take_lock(&state, args.op.lock.lock, "OperationTypeApply", ui)?;
+    let progress = Arc::new(Progress {
+        in_flight: Mutex::new(HashMap::new()),
+        quiet: false,
+    });
+    run_apply(
+        &ws,
+        state,
+        plan,
+        args.op.parallelism,
+        ui,
+        progress,
+        "OperationTypeApply",
+    )
+}
+
+pub fn destroy(args: &DestroyArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    plan_then_apply(
+        &args.op,
+        args.auto_approve,
+        PlanMode::Destroy,
+        ui,
+        "OperationTypeApply",
+    )
+}
+
+pub fn refresh(args: &RefreshArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    let op = OperationArgs {
+        vars: args.vars.clone(),
+        lock: args.lock.clone(),
+        target: args.target.clone(),
+        parallelism: args.parallelism,
+        state: args.state.clone(),
+        refresh_only: true,
+        ..Default::default()
+    };
+    let ws = load_workspace(ui)?;
+    let state = open_state(op.state.as_deref())?;
+    let _lock = take_lock(&state, op.lock.lock, "OperationTypeRefresh", ui)?;
+    let progress = Arc::new(Progress {
+        in_flight: Mutex::new(HashMap::new()),
+        quiet: false,
+    });
+    let plan = make_plan(
+        &ws,
+        state.clone(),
+        &op,
+        PlanMode::RefreshOnly,
+        ui,
+        progress.clone(),
+    )?;
+    run_apply(
+        &ws,
+        state,
+        plan,
+        op.parallelism,
+        ui,
+        progress,
+        "OperationTypeRefresh",
+    )
+}
+
+pub fn show(args: &ShowArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &args.path {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if let Ok(plan) = planfile::decode(&text) {
+                if args.json {
+                    ui.println(serde_json::to_string_pretty(&planfile::to_plan_json(
+                        &plan,
+                    ))?);
+                } else {
+                    ui.print(render_plan(&plan, RenderOptions { color: ui.color }));
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    let path = args.path.clone().unwrap_or_else(|| state_path(None));
+    if !path.exists() {
+        ui.println("No state.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = SqliteStore::open(&path).map_err(|e| {
+        DiagnosticsError::error(
+            "Failed to open the state",
+            format!("{}: {e}", path.display()),
+        )
+    })?;
+    let records = store
+        .list_resources()
+        .map_err(|e| DiagnosticsError::error("Failed to read the state", e.to_string()))?;
+    let outputs = store
+        .outputs()
+        .map_err(|e| DiagnosticsError::error("Failed to read the state", e.to_string()))?;
+    if args.json {
+        let resources: Vec<serde_json::Value> = records
+            .iter()
+            .map(|r| {
+                let v = gitform_value::json::from_tagged_json(&r.attributes).unwrap_or(Value::Null);
+                serde_json::json!({
+                    "address": r.address,
+                    "mode": r.mode.as_str(),
+                    "type": r.resource_type,
+                    "provider_name": r.provider,
+                    "schema_version": r.schema_version,
+                    "values": gitform_value::json::to_json(&v).unwrap_or(serde_json::Value::Null),
+                    "sensitive_values": r.sensitive_paths,
+                    "depends_on": r.dependencies,
+                    "tainted": r.tainted,
+                })
+            })
+            .collect();
+        let outs: serde_json::Map<String, serde_json::Value> = outputs
+            .iter()
+            .map(|o| {
+                let v = gitform_value::json::from_tagged_json(&o.value).unwrap_or(Value::Null);
+                let shown = if o.sensitive {
+                    serde_json::Value::Null
+                } else {
+                    gitform_value::json::to_json(&v).unwrap_or(serde_json::Value::Null)
+                };
+                (
+                    o.name.clone(),
+                    serde_json::json!({"sensitive": o.sensitive, "value": shown}),
+                )
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "format_version": "1.0",
+            "serial": store.current_serial().unwrap_or(0),
+            "values": {"outputs": outs, "root_module": {"resources": resources}},
+        });
+        ui.println(serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if records.is_empty() {
+        ui.println("The state file is empty. No resources are represented.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &records {
+        ui.print(crate::state_render::render_resource(r, ui.color));
+        ui.println("");
+    }
+    if !outputs.is_empty() {
+        ui.println("\nOutputs:\n");
+        for o in &outputs {
+            let v = gitform_value::json::from_tagged_json(&o.value).unwrap_or(Value::Null);
+            let shown = if o.sensitive {
+                "(sensitive value)".to_string()
+            } else {
+                gitform_value::display::format_console(&v)
+            };
+            ui.println(format!("{} = {shown}", o.name));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn graph(args: &GraphArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    let _ = args;
+    let (ws, diags) = operations::load(Path::new("."), registry());
+    if diags.has_errors() && ws.graph.graph.node_count() == 0 {
+        return Err(fail(diags, Some(&ws)));
+    }
+    ui.print(ws.graph.to_dot());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import(args: &ImportArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    let addr = parse_instance(&args.address)
+        .map_err(|e| DiagnosticsError::error("Invalid address", e.to_string()))?;
+    let ws = load_workspace(ui)?;
+    let state = open_state(args.state.as_deref())?;
+    let _lock = take_lock(&state, args.lock.lock, "OperationTypeImport", ui)?;
+    let values = inputs(&ws, &args.vars, ui)?;
+    let rt = runtime()?;
+    ui.println(format!("{addr}: Importing from ID {:?}...", args.id));
+    let diags = rt.block_on(operations::import(
+        &ws,
+        state,
+        &addr,
+        &args.id,
+        values,
+        version_meta("OperationTypeImport"),
+    ));
+    if diags.has_errors() {
+        return Err(fail(diags, Some(&ws)));
+    }
+    ui.println(format!(
+        "{addr}: Import prepared!\n{addr}: Refreshing state..."
+    ));
+    ui.println(ui.colorize("\n[reset][green]Import successful![reset]\n\nThe resources that were imported are shown above. These resources are now in\nyour gitform state and will henceforth be managed by gitform."));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn validate(args: &ValidateArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    let (ws, mut diags) = operations::load(Path::new("."), registry());
+    if !diags.has_errors() {
+        diags.extend(operations::validate_schemas(&ws));
+    }
+    if args.json {
+        let list: Vec<serde_json::Value> = diags
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "severity": if d.is_error() { "error" } else { "warning" },
+                    "summary": d.summary,
+                    "detail": d.detail,
+                    "range": d.range.as_ref().map(|r| serde_json::json!({
+                        "filename": r.filename.as_ref(),
+                        "start": {"line": r.start.line, "column": r.start.column, "byte": r.start.byte},
+                        "end": {"line": r.end.line, "column": r.end.column, "byte": r.end.byte},
+                    })),
+                })
+            })
+            .collect();
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let doc = serde_json::json!({
+            "format_version": "1.0",
+            "valid": errors == 0,
+            "error_count": errors,
+            "warning_count": diags.len() - errors,
+            "diagnostics": list,
+        });
+        ui.println(serde_json::to_string_pretty(&doc)?);
+        return Ok(if errors == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    if diags.has_errors() {
+        return Err(fail(diags, Some(&ws)));
+    }
+    if !diags.is_empty() {
+        ui.diagnostics(&diags, &all_files(&ws.root));
+    }
+    ui.println(ui.colorize("[green][bold]Success![reset] The configuration is valid.\n"));
+    Ok(ExitCode::SUCCESS)
+}
