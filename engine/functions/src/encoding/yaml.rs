@@ -35,14 +35,23 @@ const MAX_ALIAS_NODES: usize = 1_000_000;
 // ---------------------------------------------------------------- decoding
 
 struct Decoder<'a> {
+    src: &'a str,
     parser: Parser<std::str::Chars<'a>>,
     anchors: HashMap<usize, (Value, usize)>,
+    /// Anchors of collections still being read.
+    open_anchors: Vec<usize>,
     alias_nodes: usize,
 }
 
 /// Decodes one YAML document into a value.
 pub(super) fn decode(src: &str) -> Result<Value, String> {
-    let mut d = Decoder { parser: Parser::new_from_str(src), anchors: HashMap::new(), alias_nodes: 0 };
+    let mut d = Decoder {
+        src,
+        parser: Parser::new_from_str(src),
+        anchors: HashMap::new(),
+        open_anchors: Vec::new(),
+        alias_nodes: 0,
+    };
     let mut root = None;
     loop {
         let (ev, mark) = d.next()?;
@@ -73,9 +82,13 @@ fn full_tag(tag: Option<yaml_rust2::parser::Tag>) -> String {
 
 impl Decoder<'_> {
     fn next(&mut self) -> Result<(Event, Marker), String> {
-        self.parser
-            .next_token()
-            .map_err(|e| format!("on line {}, column {}: {}", e.marker().line(), e.marker().col() + 1, e.info()))
+        self.parser.next_token().map_err(|e| {
+            if e.info().contains("unknown anchor") {
+                let name = self.alias_name(*e.marker());
+                return format!("reference to undefined anchor {}", go_quote(&name));
+            }
+            format!("on line {}, column {}: {}", e.marker().line(), e.marker().col() + 1, e.info())
+        })
     }
 
     /// Decodes the node starting with `ev`; returns it with its size in values.
@@ -85,6 +98,12 @@ impl Decoder<'_> {
         }
         match ev {
             Event::Alias(id) => {
+                if self.open_anchors.contains(&id) {
+                    return Err(format!(
+                        "cannot refer to anchor {} from inside its own definition",
+                        go_quote(&self.alias_name(mark))
+                    ));
+                }
                 let (v, size) = self.anchors.get(&id).cloned().ok_or_else(|| at(mark, "unknown anchor"))?;
                 self.alias_nodes += size;
                 if self.alias_nodes > MAX_ALIAS_NODES {
@@ -104,6 +123,7 @@ impl Decoder<'_> {
                 }
                 let mut items = Vec::new();
                 let mut size = 1;
+                self.open_anchors.push(anchor);
                 loop {
                     let (ev, mark) = self.next()?;
                     if matches!(ev, Event::SequenceEnd) {
@@ -114,6 +134,7 @@ impl Decoder<'_> {
                     items.push(v);
                 }
                 let v = Value::Tuple(items);
+                self.open_anchors.pop();
                 self.remember(anchor, &v, size);
                 Ok((v, size))
             }
@@ -125,6 +146,7 @@ impl Decoder<'_> {
                 let mut attrs = BTreeMap::new();
                 let mut merged: Vec<(String, Value)> = Vec::new();
                 let mut size = 1;
+                self.open_anchors.push(anchor);
                 loop {
                     let (kev, kmark) = self.next()?;
                     if matches!(kev, Event::MappingEnd) {
@@ -140,17 +162,28 @@ impl Decoder<'_> {
                         merge_into(&mut merged, val).map_err(|m| at(vmark, m))?;
                         continue;
                     }
-                    attrs.insert(key_string(key).map_err(|m| at(kmark, &m))?, val);
+                    attrs.insert(key_string(key)?, val);
                 }
                 for (k, v) in merged {
                     attrs.entry(k).or_insert(v);
                 }
                 let v = Value::Object(attrs);
+                self.open_anchors.pop();
                 self.remember(anchor, &v, size);
                 Ok((v, size))
             }
             _ => Err(at(mark, "did not find expected node content")),
         }
+    }
+
+    /// The anchor name of the alias at `mark`, read from the source.
+    fn alias_name(&self, mark: Marker) -> String {
+        self.src
+            .chars()
+            .skip(mark.index())
+            .skip_while(|c| *c == '*')
+            .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+            .collect()
     }
 
     fn remember(&mut self, anchor: usize, v: &Value, size: usize) {
