@@ -242,7 +242,7 @@ fn fileset(args: &[Value], ctx: &FuncContext) -> FuncResult {
             go_quote(&go_join(path, arg(args, 1)))
         ))
     };
-    let matcher = globset::GlobBuilder::new(&pattern)
+    let matcher = globset::GlobBuilder::new(&doublestar_classes(&pattern))
         .literal_separator(true)
         .backslash_escape(true)
         .build()
@@ -257,6 +257,37 @@ fn fileset(args: &[Value], ctx: &FuncContext) -> FuncResult {
         }
     });
     Ok(Value::set(found))
+}
+
+/// Terraform's glob library negates a character class only with `^`; a
+/// leading `!` is an ordinary member. Rewrites such classes for `globset`,
+/// which would read `[!...]` as a negation.
+fn doublestar_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '[' if chars.peek() == Some(&'!') => {
+                chars.next();
+                match chars.peek().copied() {
+                    Some(m) if !matches!(m, ']' | '^' | '-' | '\\') => {
+                        chars.next();
+                        out.push(m);
+                        out.push('!');
+                    }
+                    _ => out.push('!'),
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Visits every regular file under `dir` (following symlinks to files but
