@@ -10,31 +10,61 @@ use sha2::{Digest, Sha256, Sha512};
 
 pub(crate) fn functions() -> Vec<FuncSpec> {
     vec![
-        str_func("md5", |a, _| Ok(Value::String(hex::encode(Md5::digest(s(a)))))),
-        str_func("sha1", |a, _| Ok(Value::String(hex::encode(Sha1::digest(s(a)))))),
-        str_func("sha256", |a, _| Ok(Value::String(hex::encode(Sha256::digest(s(a)))))),
-        str_func("sha512", |a, _| Ok(Value::String(hex::encode(Sha512::digest(s(a)))))),
-        str_func("base64sha256", |a, _| Ok(Value::String(b64(&Sha256::digest(s(a)))))),
-        str_func("base64sha512", |a, _| Ok(Value::String(b64(&Sha512::digest(s(a)))))),
-        FuncSpec::new("uuid", vec![], Type::String, |_, _| Ok(Value::String(uuid::Uuid::new_v4().to_string()))),
+        str_func("md5", |a, _| {
+            Ok(Value::String(hex::encode(Md5::digest(s(a)))))
+        }),
+        str_func("sha1", |a, _| {
+            Ok(Value::String(hex::encode(Sha1::digest(s(a)))))
+        }),
+        str_func("sha256", |a, _| {
+            Ok(Value::String(hex::encode(Sha256::digest(s(a)))))
+        }),
+        str_func("sha512", |a, _| {
+            Ok(Value::String(hex::encode(Sha512::digest(s(a)))))
+        }),
+        str_func("base64sha256", |a, _| {
+            Ok(Value::String(b64(&Sha256::digest(s(a)))))
+        }),
+        str_func("base64sha512", |a, _| {
+            Ok(Value::String(b64(&Sha512::digest(s(a)))))
+        }),
+        FuncSpec::new("uuid", vec![], Type::String, |_, _| {
+            Ok(Value::String(uuid::Uuid::new_v4().to_string()))
+        }),
         FuncSpec::new(
             "uuidv5",
-            vec![Param::new("namespace", Type::String), Param::new("name", Type::String)],
+            vec![
+                Param::new("namespace", Type::String),
+                Param::new("name", Type::String),
+            ],
             Type::String,
             uuidv5,
         ),
-        FuncSpec::new("bcrypt", vec![Param::new("str", Type::String)], Type::String, bcrypt)
-            .variadic(Param::new("cost", Type::Number)),
+        FuncSpec::new(
+            "bcrypt",
+            vec![Param::new("str", Type::String)],
+            Type::String,
+            bcrypt,
+        )
+        .variadic(Param::new("cost", Type::Number)),
     ]
 }
 
 fn str_func(name: &'static str, imp: crate::FuncImpl) -> FuncSpec {
-    FuncSpec::new(name, vec![Param::new("str", Type::String)], Type::String, imp)
+    FuncSpec::new(
+        name,
+        vec![Param::new("str", Type::String)],
+        Type::String,
+        imp,
+    )
 }
 
 /// The bytes of the first (string) argument.
 fn s(args: &[Value]) -> &[u8] {
-    args.first().and_then(Value::as_str).unwrap_or_default().as_bytes()
+    args.first()
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .as_bytes()
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -50,10 +80,14 @@ fn uuidv5(args: &[Value], _: &FuncContext) -> FuncResult {
         "oid" => uuid::Uuid::NAMESPACE_OID,
         "x500" => uuid::Uuid::NAMESPACE_X500,
         other => parse_uuid(other).map_err(|why| {
-            FuncError::call(format!("uuidv5() doesn't support namespace {other} ({why})"))
+            FuncError::call(format!(
+                "uuidv5() doesn't support namespace {other} ({why})"
+            ))
         })?,
     };
-    Ok(Value::String(uuid::Uuid::new_v5(&namespace, name.as_bytes()).to_string()))
+    Ok(Value::String(
+        uuid::Uuid::new_v5(&namespace, name.as_bytes()).to_string(),
+    ))
 }
 
 /// Parses a UUID in the forms Go's `uuid.Parse` accepts, with its messages.
@@ -91,5 +125,7 @@ fn bcrypt(args: &[Value], _: &FuncContext) -> FuncResult {
     }
     let parts = ::bcrypt::hash_with_result(input, cost as u32)
         .map_err(|e| FuncError::call(format!("error occured generating password {e}")))?;
-    Ok(Value::String(parts.format_for_version(::bcrypt::Version::TwoA)))
+    Ok(Value::String(
+        parts.format_for_version(::bcrypt::Version::TwoA),
+    ))
 }

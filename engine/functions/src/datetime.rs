@@ -14,19 +14,28 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
     vec![
         FuncSpec::new(
             "formatdate",
-            vec![Param::new("format", Type::String), Param::new("time", Type::String)],
+            vec![
+                Param::new("format", Type::String),
+                Param::new("time", Type::String),
+            ],
             Type::String,
             formatdate,
         ),
         FuncSpec::new(
             "timeadd",
-            vec![Param::new("timestamp", Type::String), Param::new("duration", Type::String)],
+            vec![
+                Param::new("timestamp", Type::String),
+                Param::new("duration", Type::String),
+            ],
             Type::String,
             timeadd,
         ),
         FuncSpec::new(
             "timecmp",
-            vec![Param::new("timestamp_a", Type::String), Param::new("timestamp_b", Type::String)],
+            vec![
+                Param::new("timestamp_a", Type::String),
+                Param::new("timestamp_b", Type::String),
+            ],
             Type::Number,
             timecmp,
         ),
@@ -109,7 +118,9 @@ fn digits(s: &str, n: usize) -> Option<u32> {
 fn expect_sep(s: &str, sep: char) -> Result<&str, String> {
     match s.strip_prefix(sep) {
         Some(rest) => Ok(rest),
-        None if s.is_empty() => Err(invalid(format!("end of string where \"{sep}\" is expected"))),
+        None if s.is_empty() => Err(invalid(format!(
+            "end of string where \"{sep}\" is expected"
+        ))),
         None => Err(invalid(format!("found {s:?} where \"{sep}\" is expected"))),
     }
 }
@@ -172,7 +183,11 @@ fn parse_rfc3339(s: &str) -> Result<Stamp, String> {
         };
         let body = &rest[1..];
         let oh = digits(body, 2).filter(|h| *h < 24);
-        let om = body.get(2..).and_then(|b| b.strip_prefix(':')).and_then(|b| digits(b, 2)).filter(|m| *m < 60);
+        let om = body
+            .get(2..)
+            .and_then(|b| b.strip_prefix(':'))
+            .and_then(|b| digits(b, 2))
+            .filter(|m| *m < 60);
         match (oh, om) {
             (Some(h), Some(m)) => (sign * (h as i32 * 3600 + m as i32 * 60), &body[5..]),
             _ => return Err(cannot(rest, "UTC offset")),
@@ -181,7 +196,8 @@ fn parse_rfc3339(s: &str) -> Result<Stamp, String> {
     if !tail.is_empty() {
         return Err(cannot(tail, "timestamp segment"));
     }
-    let date = Date::new(year as i16, month as i8, day as i8).map_err(|_| invalid("day out of range"))?;
+    let date =
+        Date::new(year as i16, month as i8, day as i8).map_err(|_| invalid("day out of range"))?;
     let dt = date.at(hour as i8, minute as i8, second as i8, nanos as i32);
     Ok(Stamp { dt, offset })
 }
@@ -196,7 +212,11 @@ fn timecmp(args: &[Value], _: &FuncContext) -> FuncResult {
     let parse = |i: usize, param: &str| {
         parse_rfc3339(arg(args, i))
             .and_then(|s| s.instant())
-            .map_err(|message| FuncError::Arg { arg: i, param: param.into(), message })
+            .map_err(|message| FuncError::Arg {
+                arg: i,
+                param: param.into(),
+                message,
+            })
     };
     let a = parse(0, "timestamp_a")?;
     let b = parse(1, "timestamp_b")?;
@@ -208,11 +228,20 @@ fn timeadd(args: &[Value], _: &FuncContext) -> FuncResult {
     let dur = parse_go_duration(arg(args, 1)).map_err(FuncError::call)?;
     let out = stamp
         .instant()
-        .and_then(|t| t.checked_add(SignedDuration::from_nanos(dur)).map_err(|e| e.to_string()))
+        .and_then(|t| {
+            t.checked_add(SignedDuration::from_nanos(dur))
+                .map_err(|e| e.to_string())
+        })
         .map_err(FuncError::call)?;
     let off = Offset::from_seconds(stamp.offset).map_err(|e| FuncError::call(e.to_string()))?;
     let dt = off.to_datetime(out);
-    Ok(Value::String(Stamp { dt, offset: stamp.offset }.rfc3339()))
+    Ok(Value::String(
+        Stamp {
+            dt,
+            offset: stamp.offset,
+        }
+        .rfc3339(),
+    ))
 }
 
 /// Parses a duration as Go's `time.ParseDuration`, in nanoseconds.
@@ -250,7 +279,9 @@ pub(crate) fn parse_go_duration(s: &str) -> Result<i64, String> {
         if int_part.is_empty() && frac_part.is_empty() {
             return Err(invalid());
         }
-        let unit_len = rest.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let scale: u128 = match unit {
@@ -261,9 +292,19 @@ pub(crate) fn parse_go_duration(s: &str) -> Result<i64, String> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            u => return Err(format!("time: unknown unit {} in duration {}", go_quote(u), go_quote(s))),
+            u => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {}",
+                    go_quote(u),
+                    go_quote(s)
+                ))
+            }
         };
-        let int: u128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| invalid())? };
+        let int: u128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| invalid())?
+        };
         let mut v = int.checked_mul(scale).ok_or_else(invalid)?;
         // Fractional part, truncated to nanoseconds as Go does.
         let mut f_scale = scale;
@@ -314,11 +355,18 @@ fn weekday_name(w: Weekday) -> &'static str {
 
 fn formatdate(args: &[Value], _: &FuncContext) -> FuncResult {
     let format = arg(args, 0);
-    let stamp = parse_rfc3339(arg(args, 1))
-        .map_err(|message| FuncError::Arg { arg: 1, param: "time".into(), message })?;
+    let stamp = parse_rfc3339(arg(args, 1)).map_err(|message| FuncError::Arg {
+        arg: 1,
+        param: "time".into(),
+        message,
+    })?;
     render_date(format, &stamp)
         .map(Value::String)
-        .map_err(|message| FuncError::Arg { arg: 0, param: "format".into(), message })
+        .map_err(|message| FuncError::Arg {
+            arg: 0,
+            param: "format".into(),
+            message,
+        })
 }
 
 /// Renders `stamp` with Terraform's date format language.
@@ -372,7 +420,10 @@ fn render_date(format: &str, stamp: &Stamp) -> Result<String, String> {
             0 => 12,
             h => h,
         };
-        let month_name = MONTHS.get((d.month() as usize).saturating_sub(1)).copied().unwrap_or_default();
+        let month_name = MONTHS
+            .get((d.month() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_default();
         let piece = match (c, n) {
             ('Y', 4) => year4(d.year()),
             ('Y', 2) => format!("{:02}", (d.year() as i32).rem_euclid(100)),
@@ -443,7 +494,11 @@ mod tests {
             ("3000000h", Err("time: invalid duration \"3000000h\"")),
             (".s", Err("time: invalid duration \".s\"")),
         ] {
-            assert_eq!(parse_go_duration(input), want.map_err(str::to_string), "{input}");
+            assert_eq!(
+                parse_go_duration(input),
+                want.map_err(str::to_string),
+                "{input}"
+            );
         }
     }
 }

@@ -16,29 +16,60 @@ use gitform_value::{Type, Value};
 pub(crate) fn functions() -> Vec<FuncSpec> {
     let s = |name| vec![Param::new(name, Type::String)];
     vec![
-        FuncSpec::new("base64decode", vec![Param::new("str", Type::String).allow_marked()], Type::String, base64decode),
-        FuncSpec::new("base64encode", s("str"), Type::String, |a, _| Ok(Value::String(b64_encode(arg(a, 0).as_bytes())))),
+        FuncSpec::new(
+            "base64decode",
+            vec![Param::new("str", Type::String).allow_marked()],
+            Type::String,
+            base64decode,
+        ),
+        FuncSpec::new("base64encode", s("str"), Type::String, |a, _| {
+            Ok(Value::String(b64_encode(arg(a, 0).as_bytes())))
+        }),
         FuncSpec::new("base64gzip", s("str"), Type::String, base64gzip),
-        FuncSpec::new("csvdecode", s("str"), Type::list(Type::Dynamic), |a, _| csv::csvdecode(arg(a, 0))),
+        FuncSpec::new("csvdecode", s("str"), Type::list(Type::Dynamic), |a, _| {
+            csv::csvdecode(arg(a, 0))
+        }),
         FuncSpec::new("jsondecode", s("str"), Type::Dynamic, jsondecode),
-        FuncSpec::new("jsonencode", vec![Param::new("val", Type::Dynamic).allow_null()], Type::String, jsonencode),
+        FuncSpec::new(
+            "jsonencode",
+            vec![Param::new("val", Type::Dynamic).allow_null()],
+            Type::String,
+            jsonencode,
+        ),
         FuncSpec::new(
             "textdecodebase64",
-            vec![Param::new("source", Type::String), Param::new("encoding", Type::String)],
+            vec![
+                Param::new("source", Type::String),
+                Param::new("encoding", Type::String),
+            ],
             Type::String,
             charsets::textdecodebase64,
         ),
         FuncSpec::new(
             "textencodebase64",
-            vec![Param::new("string", Type::String), Param::new("encoding", Type::String)],
+            vec![
+                Param::new("string", Type::String),
+                Param::new("encoding", Type::String),
+            ],
             Type::String,
             charsets::textencodebase64,
         ),
-        FuncSpec::new("urlencode", s("str"), Type::String, |a, _| Ok(Value::String(query_escape(arg(a, 0))))),
-        FuncSpec::new("yamldecode", s("src"), Type::Dynamic, |a, _| yaml::decode(arg(a, 0)).map_err(FuncError::call)),
-        FuncSpec::new("yamlencode", vec![Param::new("value", Type::Dynamic).allow_null()], Type::String, |a, _| {
-            Ok(Value::String(yaml::encode(a.first().unwrap_or(&Value::Null))))
+        FuncSpec::new("urlencode", s("str"), Type::String, |a, _| {
+            Ok(Value::String(query_escape(arg(a, 0))))
         }),
+        FuncSpec::new("yamldecode", s("src"), Type::Dynamic, |a, _| {
+            yaml::decode(arg(a, 0)).map_err(FuncError::call)
+        }),
+        FuncSpec::new(
+            "yamlencode",
+            vec![Param::new("value", Type::Dynamic).allow_null()],
+            Type::String,
+            |a, _| {
+                Ok(Value::String(yaml::encode(
+                    a.first().unwrap_or(&Value::Null),
+                )))
+            },
+        ),
     ]
 }
 
@@ -63,11 +94,12 @@ fn b64_encode(bytes: &[u8]) -> String {
 fn b64_decode(s: &str) -> Result<Vec<u8>, usize> {
     let cleaned: String = s.chars().filter(|c| *c != '\r' && *c != '\n').collect();
     GO_STD.decode(cleaned.as_bytes()).map_err(|e| match e {
-        base64::DecodeError::InvalidByte(off, _) | base64::DecodeError::InvalidLastSymbol(off, _) => off,
+        base64::DecodeError::InvalidByte(off, _)
+        | base64::DecodeError::InvalidLastSymbol(off, _) => off,
         base64::DecodeError::InvalidLength(len) => len - len % 4,
-        base64::DecodeError::InvalidPadding => {
-            cleaned.find('=').unwrap_or(cleaned.len() - cleaned.len() % 4)
-        }
+        base64::DecodeError::InvalidPadding => cleaned
+            .find('=')
+            .unwrap_or(cleaned.len() - cleaned.len() % 4),
     })
 }
 
@@ -76,11 +108,16 @@ fn base64decode(args: &[Value], _: &FuncContext) -> FuncResult {
     let (v, marked) = v.unmark_deep();
     let s = v.as_str().unwrap_or_default();
     let bytes = b64_decode(s).map_err(|_| {
-        let shown = if marked { "(sensitive value)".to_string() } else { go_quote(s) };
+        let shown = if marked {
+            "(sensitive value)".to_string()
+        } else {
+            go_quote(s)
+        };
         FuncError::call(format!("failed to decode base64 data {shown}"))
     })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| FuncError::call("the result of decoding the provided string is not valid UTF-8"))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        FuncError::call("the result of decoding the provided string is not valid UTF-8")
+    })?;
     Ok(Value::String(text).mark_if(marked))
 }
 
@@ -96,7 +133,11 @@ fn base64gzip(args: &[Value], _: &FuncContext) -> FuncResult {
         let consumed = deflater.total_in() as usize;
         body.reserve(input.len().saturating_sub(consumed) + 64);
         deflater
-            .compress_vec(input.get(consumed..).unwrap_or_default(), &mut body, FlushCompress::Sync)
+            .compress_vec(
+                input.get(consumed..).unwrap_or_default(),
+                &mut body,
+                FlushCompress::Sync,
+            )
             .map_err(|e| FuncError::call(format!("failed to write gzip raw data: {e}")))?;
         if deflater.total_in() as usize >= input.len() && body.len() < body.capacity() {
             break;
@@ -145,7 +186,9 @@ fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             b => out.push_str(&format!("%{b:02X}")),
         }

@@ -19,31 +19,49 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
     let path = || vec![Param::new("path", Type::String)];
     vec![
         FuncSpec::new("abspath", path(), Type::String, abspath),
-        FuncSpec::new("basename", path(), Type::String, |a, _| Ok(Value::String(go_base(arg(a, 0))))),
-        FuncSpec::new("dirname", path(), Type::String, |a, _| Ok(Value::String(go_dir(arg(a, 0))))),
+        FuncSpec::new("basename", path(), Type::String, |a, _| {
+            Ok(Value::String(go_base(arg(a, 0))))
+        }),
+        FuncSpec::new("dirname", path(), Type::String, |a, _| {
+            Ok(Value::String(go_dir(arg(a, 0))))
+        }),
         FuncSpec::new("pathexpand", path(), Type::String, pathexpand),
         FuncSpec::new("file", path(), Type::String, file),
         FuncSpec::new("fileexists", path(), Type::Bool, fileexists),
         FuncSpec::new(
             "fileset",
-            vec![Param::new("path", Type::String), Param::new("pattern", Type::String)],
+            vec![
+                Param::new("path", Type::String),
+                Param::new("pattern", Type::String),
+            ],
             Type::set(Type::String),
             fileset,
         ),
         FuncSpec::new("filebase64", path(), Type::String, filebase64),
-        FuncSpec::new("filemd5", path(), Type::String, |a, c| file_hash(a, c, |b| hex::encode(Md5::digest(b)))),
-        FuncSpec::new("filesha1", path(), Type::String, |a, c| file_hash(a, c, |b| hex::encode(Sha1::digest(b)))),
+        FuncSpec::new("filemd5", path(), Type::String, |a, c| {
+            file_hash(a, c, |b| hex::encode(Md5::digest(b)))
+        }),
+        FuncSpec::new("filesha1", path(), Type::String, |a, c| {
+            file_hash(a, c, |b| hex::encode(Sha1::digest(b)))
+        }),
         FuncSpec::new("filesha256", path(), Type::String, |a, c| {
             file_hash(a, c, |b| hex::encode(Sha256::digest(b)))
         }),
         FuncSpec::new("filesha512", path(), Type::String, |a, c| {
             file_hash(a, c, |b| hex::encode(Sha512::digest(b)))
         }),
-        FuncSpec::new("filebase64sha256", path(), Type::String, |a, c| file_hash(a, c, |b| b64(&Sha256::digest(b)))),
-        FuncSpec::new("filebase64sha512", path(), Type::String, |a, c| file_hash(a, c, |b| b64(&Sha512::digest(b)))),
+        FuncSpec::new("filebase64sha256", path(), Type::String, |a, c| {
+            file_hash(a, c, |b| b64(&Sha256::digest(b)))
+        }),
+        FuncSpec::new("filebase64sha512", path(), Type::String, |a, c| {
+            file_hash(a, c, |b| b64(&Sha512::digest(b)))
+        }),
         FuncSpec::new(
             "templatefile",
-            vec![Param::new("path", Type::String), Param::new("vars", Type::Dynamic).allow_unknown()],
+            vec![
+                Param::new("path", Type::String),
+                Param::new("vars", Type::Dynamic).allow_unknown(),
+            ],
             Type::Dynamic,
             templatefile,
         ),
@@ -141,7 +159,8 @@ fn expand_home(path: &str) -> Result<String, String> {
 /// The path as Terraform opens it: `~` expanded, relative paths joined to
 /// the base directory, cleaned.
 fn resolve(ctx: &FuncContext, path: &str) -> Result<String, FuncError> {
-    let expanded = expand_home(path).map_err(|e| FuncError::call(format!("failed to expand ~: {e}")))?;
+    let expanded =
+        expand_home(path).map_err(|e| FuncError::call(format!("failed to expand ~: {e}")))?;
     if expanded.starts_with('/') {
         return Ok(go_clean(&expanded));
     }
@@ -158,7 +177,9 @@ fn abspath(args: &[Value], _: &FuncContext) -> FuncResult {
 }
 
 fn pathexpand(args: &[Value], _: &FuncContext) -> FuncResult {
-    expand_home(arg(args, 0)).map(Value::String).map_err(FuncError::call)
+    expand_home(arg(args, 0))
+        .map(Value::String)
+        .map_err(FuncError::call)
 }
 
 /// Reads a file for `file`, `filebase64` and `templatefile`, with their messages.
@@ -201,7 +222,9 @@ fn not_utf8(path: &str) -> FuncError {
 fn file(args: &[Value], ctx: &FuncContext) -> FuncResult {
     let path = arg(args, 0);
     let bytes = read_file_bytes(ctx, path)?;
-    String::from_utf8(bytes).map(Value::String).map_err(|_| not_utf8(path))
+    String::from_utf8(bytes)
+        .map(Value::String)
+        .map_err(|_| not_utf8(path))
 }
 
 fn filebase64(args: &[Value], ctx: &FuncContext) -> FuncResult {
@@ -211,7 +234,8 @@ fn filebase64(args: &[Value], ctx: &FuncContext) -> FuncResult {
 
 fn file_hash(args: &[Value], ctx: &FuncContext, hash: fn(&[u8]) -> String) -> FuncResult {
     let full = resolve(ctx, arg(args, 0))?;
-    let bytes = std::fs::read(&full).map_err(|e| FuncError::call(format!("open {full}: {}", io_message(&e))))?;
+    let bytes = std::fs::read(&full)
+        .map_err(|e| FuncError::call(format!("open {full}: {}", io_message(&e))))?;
     Ok(Value::String(hash(&bytes)))
 }
 
@@ -223,13 +247,18 @@ fn fileexists(args: &[Value], ctx: &FuncContext) -> FuncResult {
         Ok(md) => {
             let name = go_quote(&go_base(&full));
             if md.is_dir() {
-                Err(FuncError::call(format!("{name} is a directory, not a file")))
+                Err(FuncError::call(format!(
+                    "{name} is a directory, not a file"
+                )))
             } else {
                 Err(FuncError::call(format!("{name} is not a regular file")))
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::Bool(false)),
-        Err(_) => Err(FuncError::call(format!("failed to stat {}", go_quote(&full)))),
+        Err(_) => Err(FuncError::call(format!(
+            "failed to stat {}",
+            go_quote(&full)
+        ))),
     }
 }
 
@@ -249,7 +278,11 @@ fn fileset(args: &[Value], ctx: &FuncContext) -> FuncResult {
         .map_err(|_| glob_error())?
         .compile_matcher();
     let root = PathBuf::from(resolve(ctx, path)?);
-    let max_depth = if pattern.contains("**") { usize::MAX } else { pattern.split('/').count() };
+    let max_depth = if pattern.contains("**") {
+        usize::MAX
+    } else {
+        pattern.split('/').count()
+    };
     let mut found = Vec::new();
     walk(&root, "", max_depth, &mut |rel| {
         if matcher.is_match(rel) {
@@ -303,7 +336,11 @@ fn walk(dir: &Path, prefix: &str, depth: usize, visit: &mut dyn FnMut(&str)) {
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_dir() {
             walk(&entry.path(), &rel, depth - 1, visit);
@@ -316,8 +353,15 @@ fn walk(dir: &Path, prefix: &str, depth: usize, visit: &mut dyn FnMut(&str)) {
 fn templatefile(args: &[Value], ctx: &FuncContext) -> FuncResult {
     let path = arg(args, 0);
     let vars = args.get(1).cloned().unwrap_or(Value::Null);
-    if !matches!(vars.unmarked(), Value::Map(_) | Value::Object(_) | Value::Unknown(_)) {
-        return Err(FuncError::Arg { arg: 1, param: "vars".into(), message: "invalid vars value: must be a map".into() });
+    if !matches!(
+        vars.unmarked(),
+        Value::Map(_) | Value::Object(_) | Value::Unknown(_)
+    ) {
+        return Err(FuncError::Arg {
+            arg: 1,
+            param: "vars".into(),
+            message: "invalid vars value: must be a map".into(),
+        });
     }
     let bytes = read_file_bytes(ctx, path)?;
     let text = String::from_utf8(bytes).map_err(|_| not_utf8(path))?;

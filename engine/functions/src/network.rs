@@ -14,11 +14,19 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
     vec![
         FuncSpec::new(
             "cidrhost",
-            vec![Param::new("prefix", Type::String), Param::new("hostnum", Type::Number)],
+            vec![
+                Param::new("prefix", Type::String),
+                Param::new("hostnum", Type::Number),
+            ],
             Type::String,
             cidrhost,
         ),
-        FuncSpec::new("cidrnetmask", vec![Param::new("prefix", Type::String)], Type::String, cidrnetmask),
+        FuncSpec::new(
+            "cidrnetmask",
+            vec![Param::new("prefix", Type::String)],
+            Type::String,
+            cidrnetmask,
+        ),
         FuncSpec::new(
             "cidrsubnet",
             vec![
@@ -29,8 +37,13 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
             Type::String,
             cidrsubnet,
         ),
-        FuncSpec::new("cidrsubnets", vec![Param::new("prefix", Type::String)], Type::list(Type::String), cidrsubnets)
-            .variadic(Param::new("newbits", Type::Number)),
+        FuncSpec::new(
+            "cidrsubnets",
+            vec![Param::new("prefix", Type::String)],
+            Type::list(Type::String),
+            cidrsubnets,
+        )
+        .variadic(Param::new("newbits", Type::Number)),
     ]
 }
 
@@ -46,9 +59,17 @@ struct Net {
 impl Net {
     /// The network mask of a `len`-bit prefix in a `bits`-bit address.
     fn mask(bits: u32, len: u32) -> u128 {
-        let all = if bits >= 128 { u128::MAX } else { (1u128 << bits) - 1 };
+        let all = if bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << bits) - 1
+        };
         let host = bits.saturating_sub(len);
-        let low = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+        let low = if host >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host) - 1
+        };
         all & !low
     }
 
@@ -113,7 +134,11 @@ fn parse_cidr(s: &str) -> Result<Net, String> {
     if len > bits {
         return Err(bad());
     }
-    Ok(Net { addr: addr & Net::mask(bits, len), len, bits })
+    Ok(Net {
+        addr: addr & Net::mask(bits, len),
+        len,
+        bits,
+    })
 }
 
 fn number(args: &[Value], i: usize) -> Option<&Number> {
@@ -130,8 +155,10 @@ fn big_int(n: Option<&Number>) -> Result<BigInt, FuncError> {
 
 /// An argument as a Go `int`.
 fn go_int(n: Option<&Number>) -> Result<i64, String> {
-    n.and_then(Number::to_i64)
-        .ok_or_else(|| "value must be a whole number, between -9223372036854775808 and 9223372036854775807".to_string())
+    n.and_then(Number::to_i64).ok_or_else(|| {
+        "value must be a whole number, between -9223372036854775808 and 9223372036854775807"
+            .to_string()
+    })
 }
 
 /// Go's `big.Int.Uint64`: the low 64 bits of the magnitude.
@@ -158,12 +185,17 @@ fn insert_num(addr: u128, bits: u32, num: &BigInt, shift: u32) -> Option<u128> {
     if bytes.len() > (bits / 8) as usize {
         return None;
     }
-    Some(bytes.iter().fold(0u128, |acc, b| (acc << 8) | u128::from(*b)))
+    Some(
+        bytes
+            .iter()
+            .fold(0u128, |acc, b| (acc << 8) | u128::from(*b)),
+    )
 }
 
 fn cidrhost(args: &[Value], _: &FuncContext) -> FuncResult {
     let mut num = big_int(number(args, 1))?;
-    let net = parse_cidr(args.first().and_then(Value::as_str).unwrap_or_default()).map_err(FuncError::call)?;
+    let net = parse_cidr(args.first().and_then(Value::as_str).unwrap_or_default())
+        .map_err(FuncError::call)?;
     let host_len = net.bits - net.len;
     let max: BigInt = (BigInt::one() << host_len as usize) - BigInt::one();
     let mut num2 = BigInt::from(low_i64(&num));
@@ -171,7 +203,12 @@ fn cidrhost(args: &[Value], _: &FuncContext) -> FuncResult {
         num2 = -&num - BigInt::one();
         num = &max - &num2;
     }
-    let too_big = || FuncError::call(format!("prefix of {} does not accommodate a host numbered {num}", net.len));
+    let too_big = || {
+        FuncError::call(format!(
+            "prefix of {} does not accommodate a host numbered {num}",
+            net.len
+        ))
+    };
     if num2 > max {
         return Err(too_big());
     }
@@ -183,7 +220,9 @@ fn cidrnetmask(args: &[Value], _: &FuncContext) -> FuncResult {
     let s = args.first().and_then(Value::as_str).unwrap_or_default();
     let net = parse_cidr(s).map_err(FuncError::call)?;
     if net.bits != 32 {
-        return Err(FuncError::call(format!("IPv6 addresses cannot have a netmask: {s}")));
+        return Err(FuncError::call(format!(
+            "IPv6 addresses cannot have a netmask: {s}"
+        )));
     }
     Ok(Value::String(format_addr(Net::mask(32, net.len), 32)))
 }
@@ -191,7 +230,8 @@ fn cidrnetmask(args: &[Value], _: &FuncContext) -> FuncResult {
 fn cidrsubnet(args: &[Value], _: &FuncContext) -> FuncResult {
     let newbits = go_int(number(args, 1)).map_err(FuncError::call)?;
     let num = big_int(number(args, 2))?;
-    let net = parse_cidr(args.first().and_then(Value::as_str).unwrap_or_default()).map_err(FuncError::call)?;
+    let net = parse_cidr(args.first().and_then(Value::as_str).unwrap_or_default())
+        .map_err(FuncError::call)?;
     let new_len = i64::from(net.len) + newbits;
     if new_len > i64::from(net.bits) {
         return Err(FuncError::call(format!(
@@ -200,10 +240,17 @@ fn cidrsubnet(args: &[Value], _: &FuncContext) -> FuncResult {
         )));
     }
     if new_len < 0 {
-        return Err(FuncError::call(format!("cannot shorten prefix of {} by {}", net.len, -newbits)));
+        return Err(FuncError::call(format!(
+            "cannot shorten prefix of {} by {}",
+            net.len, -newbits
+        )));
     }
     // Go: uint64(1<<uint64(newBits)) - 1, where shifts of 64 or more give 0.
-    let max_net = if (0..64).contains(&newbits) { (1u64 << newbits) - 1 } else { u64::MAX };
+    let max_net = if (0..64).contains(&newbits) {
+        (1u64 << newbits) - 1
+    } else {
+        u64::MAX
+    };
     if low_u64(&num) > max_net {
         return Err(FuncError::call(format!(
             "prefix extension of {newbits} does not accommodate a subnet numbered {num}"
@@ -211,19 +258,33 @@ fn cidrsubnet(args: &[Value], _: &FuncContext) -> FuncResult {
     }
     let shift = net.bits - new_len as u32;
     let addr = insert_num(net.addr, net.bits, &num, shift).ok_or_else(|| {
-        FuncError::call(format!("prefix extension of {newbits} does not accommodate a subnet numbered {num}"))
+        FuncError::call(format!(
+            "prefix extension of {newbits} does not accommodate a subnet numbered {num}"
+        ))
     })?;
-    Ok(Value::String(format!("{}/{new_len}", format_addr(addr, net.bits))))
+    Ok(Value::String(format!(
+        "{}/{new_len}",
+        format_addr(addr, net.bits)
+    )))
 }
 
 fn cidrsubnets(args: &[Value], _: &FuncContext) -> FuncResult {
-    let net = parse_cidr(args.first().and_then(Value::as_str).unwrap_or_default())
-        .map_err(|message| FuncError::Arg { arg: 0, param: "prefix".into(), message })?;
+    let net = parse_cidr(args.first().and_then(Value::as_str).unwrap_or_default()).map_err(
+        |message| FuncError::Arg {
+            arg: 0,
+            param: "prefix".into(),
+            message,
+        },
+    )?;
     let lengths = args.get(1..).unwrap_or_default();
     if lengths.is_empty() {
         return Ok(Value::List(vec![]));
     }
-    let arg_err = |i: usize, message: String| FuncError::Arg { arg: i + 1, param: "newbits".into(), message };
+    let arg_err = |i: usize, message: String| FuncError::Arg {
+        arg: i + 1,
+        param: "newbits".into(),
+        message,
+    };
     let first = go_int(lengths.first().and_then(Value::as_number)).map_err(|m| arg_err(0, m))?;
     let first_len = (i64::from(net.len) + first).clamp(0, i64::from(net.bits)) as u32;
     // The subnet of the first length just before the network.
@@ -239,7 +300,10 @@ fn cidrsubnets(args: &[Value], _: &FuncContext) -> FuncResult {
             return Err(arg_err(i, "must extend prefix by at least one bit".into()));
         }
         if newbits > 32 {
-            return Err(arg_err(i, "may not extend prefix by more than 32 bits".into()));
+            return Err(arg_err(
+                i,
+                "may not extend prefix by more than 32 bits".into(),
+            ));
         }
         let len = i64::from(net.len) + newbits;
         if len > i64::from(net.bits) {
@@ -264,8 +328,15 @@ fn cidrsubnets(args: &[Value], _: &FuncContext) -> FuncResult {
                 ),
             ));
         }
-        current = Net { addr: next_addr, len, bits: net.bits };
-        out.push(Value::String(format!("{}/{len}", format_addr(next_addr, net.bits))));
+        current = Net {
+            addr: next_addr,
+            len,
+            bits: net.bits,
+        };
+        out.push(Value::String(format!(
+            "{}/{len}",
+            format_addr(next_addr, net.bits)
+        )));
     }
     Ok(Value::List(out))
 }

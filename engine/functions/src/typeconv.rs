@@ -13,19 +13,48 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
         to_func("tobool", Type::Bool, |a, _| to_type(a, &Type::Bool)),
         to_func("tonumber", Type::Number, |a, _| to_type(a, &Type::Number)),
         to_func("tostring", Type::String, |a, _| to_type(a, &Type::String)),
-        to_func("tolist", Type::list(Type::Dynamic), |a, _| to_type(a, &Type::list(Type::Dynamic))),
-        to_func("toset", Type::set(Type::Dynamic), |a, _| to_type(a, &Type::set(Type::Dynamic))),
-        to_func("tomap", Type::map(Type::Dynamic), |a, _| to_type(a, &Type::map(Type::Dynamic))),
-        FuncSpec::new("sensitive", vec![any_param("value")], Type::Dynamic, sensitive),
-        FuncSpec::new("nonsensitive", vec![any_param("value")], Type::Dynamic, nonsensitive),
-        FuncSpec::new("issensitive", vec![any_param("value")], Type::Bool, issensitive),
-        FuncSpec::new("ephemeralasnull", vec![any_param("value")], Type::Dynamic, ephemeralasnull),
+        to_func("tolist", Type::list(Type::Dynamic), |a, _| {
+            to_type(a, &Type::list(Type::Dynamic))
+        }),
+        to_func("toset", Type::set(Type::Dynamic), |a, _| {
+            to_type(a, &Type::set(Type::Dynamic))
+        }),
+        to_func("tomap", Type::map(Type::Dynamic), |a, _| {
+            to_type(a, &Type::map(Type::Dynamic))
+        }),
+        FuncSpec::new(
+            "sensitive",
+            vec![any_param("value")],
+            Type::Dynamic,
+            sensitive,
+        ),
+        FuncSpec::new(
+            "nonsensitive",
+            vec![any_param("value")],
+            Type::Dynamic,
+            nonsensitive,
+        ),
+        FuncSpec::new(
+            "issensitive",
+            vec![any_param("value")],
+            Type::Bool,
+            issensitive,
+        ),
+        FuncSpec::new(
+            "ephemeralasnull",
+            vec![any_param("value")],
+            Type::Dynamic,
+            ephemeralasnull,
+        ),
     ]
 }
 
 /// A parameter that takes anything as it is: null, unknown and marked.
 fn any_param(name: &'static str) -> Param {
-    Param::new(name, Type::Dynamic).allow_null().allow_unknown().allow_marked()
+    Param::new(name, Type::Dynamic)
+        .allow_null()
+        .allow_unknown()
+        .allow_marked()
 }
 
 fn to_func(name: &'static str, ret: Type, imp: crate::FuncImpl) -> FuncSpec {
@@ -66,7 +95,11 @@ fn to_type(args: &[Value], want: &Type) -> FuncResult {
                 ),
                 _ => format!("cannot convert {} to {}", got.friendly_name(), constraint_name(want)),
             };
-            Err(FuncError::Arg { arg: 0, param: "v".into(), message })
+            Err(FuncError::Arg {
+                arg: 0,
+                param: "v".into(),
+                message,
+            })
         }
     }
 }
@@ -87,7 +120,9 @@ pub(crate) fn go_quote(s: &str) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c if c.is_control() => {
                 if (c as u32) <= 0xffff {
                     out.push_str(&format!("\\u{:04x}", c as u32))

@@ -25,7 +25,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn new(src: &'a str) -> Reader<'a> {
-        Reader { lines: src.split_inclusive('\n').peekable(), line: 0 }
+        Reader {
+            lines: src.split_inclusive('\n').peekable(),
+            line: 0,
+        }
     }
 
     /// The next line without its line ending ("\r\n" or "\n"), and whether it had one.
@@ -59,7 +62,10 @@ impl<'a> Reader<'a> {
                 let end = rest.find(',').unwrap_or(rest.len());
                 let field = &rest[..end];
                 if field.contains('"') {
-                    return Err(CsvError { line: self.line, message: BARE_QUOTE });
+                    return Err(CsvError {
+                        line: self.line,
+                        message: BARE_QUOTE,
+                    });
                 }
                 fields.push(field.to_string());
                 if end == rest.len() {
@@ -88,13 +94,19 @@ impl<'a> Reader<'a> {
                             fields.push(std::mem::take(&mut field));
                             return Ok(Some((start, fields)));
                         } else {
-                            return Err(CsvError { line: self.line, message: QUOTE });
+                            return Err(CsvError {
+                                line: self.line,
+                                message: QUOTE,
+                            });
                         }
                     }
                     None => {
                         field.push_str(rest);
                         if !had_nl {
-                            return Err(CsvError { line: self.line, message: QUOTE });
+                            return Err(CsvError {
+                                line: self.line,
+                                message: QUOTE,
+                            });
                         }
                         field.push('\n');
                         match self.next_line() {
@@ -103,7 +115,12 @@ impl<'a> Reader<'a> {
                                 had_nl = nl;
                                 i = 0;
                             }
-                            None => return Err(CsvError { line: self.line, message: QUOTE }),
+                            None => {
+                                return Err(CsvError {
+                                    line: self.line,
+                                    message: QUOTE,
+                                })
+                            }
                         }
                     }
                 }
@@ -124,16 +141,25 @@ pub(super) fn csvdecode(src: &str) -> FuncResult {
     let mut seen = std::collections::BTreeSet::new();
     for h in &headers {
         if !seen.insert(h.as_str()) {
-            return Err(FuncError::call(format!("duplicate column name {}", go_quote(h))));
+            return Err(FuncError::call(format!(
+                "duplicate column name {}",
+                go_quote(h)
+            )));
         }
     }
     let mut rows = Vec::new();
     while let Some((line, fields)) = reader.read().map_err(parse_error)? {
         if fields.len() != headers.len() {
-            return Err(parse_error(CsvError { line, message: FIELD_COUNT }));
+            return Err(parse_error(CsvError {
+                line,
+                message: FIELD_COUNT,
+            }));
         }
-        let row: BTreeMap<String, Value> =
-            headers.iter().cloned().zip(fields.into_iter().map(Value::String)).collect();
+        let row: BTreeMap<String, Value> = headers
+            .iter()
+            .cloned()
+            .zip(fields.into_iter().map(Value::String))
+            .collect();
         rows.push(Value::Object(row));
     }
     Ok(Value::List(rows))

@@ -77,7 +77,8 @@ fn at(mark: Marker, msg: &str) -> String {
 }
 
 fn full_tag(tag: Option<yaml_rust2::parser::Tag>) -> String {
-    tag.map(|t| format!("{}{}", t.handle, t.suffix)).unwrap_or_default()
+    tag.map(|t| format!("{}{}", t.handle, t.suffix))
+        .unwrap_or_default()
 }
 
 impl Decoder<'_> {
@@ -87,7 +88,12 @@ impl Decoder<'_> {
                 let name = self.alias_name(*e.marker());
                 return format!("reference to undefined anchor {}", go_quote(&name));
             }
-            format!("on line {}, column {}: {}", e.marker().line(), e.marker().col() + 1, e.info())
+            format!(
+                "on line {}, column {}: {}",
+                e.marker().line(),
+                e.marker().col() + 1,
+                e.info()
+            )
         })
     }
 
@@ -104,7 +110,11 @@ impl Decoder<'_> {
                         go_quote(&self.alias_name(mark))
                     ));
                 }
-                let (v, size) = self.anchors.get(&id).cloned().ok_or_else(|| at(mark, "unknown anchor"))?;
+                let (v, size) = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| at(mark, "unknown anchor"))?;
                 self.alias_nodes += size;
                 if self.alias_nodes > MAX_ALIAS_NODES {
                     return Err("document contains excessive aliasing".to_string());
@@ -229,7 +239,10 @@ fn key_string(key: Value) -> Result<String, String> {
 }
 
 fn resolvable(tag: &str) -> bool {
-    matches!(tag, "" | STR | BOOL | INT | FLOAT | NULL | TIMESTAMP | BINARY)
+    matches!(
+        tag,
+        "" | STR | BOOL | INT | FLOAT | NULL | TIMESTAMP | BINARY
+    )
 }
 
 /// How the first character of a plain scalar hints at its type.
@@ -238,7 +251,9 @@ fn hint(src: &str) -> Option<char> {
         None => Some('N'),
         Some(b'+' | b'-') => Some('S'),
         Some(b'0'..=b'9') => Some('D'),
-        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => Some('M'),
+        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => {
+            Some('M')
+        }
         Some(b'.') => Some('.'),
         _ => None,
     }
@@ -246,13 +261,19 @@ fn hint(src: &str) -> Option<char> {
 
 fn keyword(src: &str) -> Option<Result<Value, String>> {
     Some(Ok(match src {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Value::Bool(true),
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => Value::Bool(false),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Value::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Value::Bool(false)
+        }
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" => {
             return Some(Err("infinity is not supported".to_string()))
         }
-        ".nan" | ".NaN" | ".NAN" => return Some(Err("floating point NaN is not supported".to_string())),
+        ".nan" | ".NaN" | ".NAN" => {
+            return Some(Err("floating point NaN is not supported".to_string()))
+        }
         _ => return None,
     }))
 }
@@ -287,7 +308,11 @@ fn decimal(src: &str) -> Option<Number> {
     }
     let text = src.strip_suffix('.').unwrap_or(src);
     let text = text.replace("+.", "+0.").replace("-.", "-0.");
-    let text = if text.starts_with('.') { format!("0{text}") } else { text };
+    let text = if text.starts_with('.') {
+        format!("0{text}")
+    } else {
+        text
+    };
     Number::parse(&text)
 }
 
@@ -295,9 +320,12 @@ fn int_in_base(digits: &str, radix: u32) -> Option<Number> {
     if digits.is_empty() {
         return None;
     }
-    i128::from_str_radix(digits, radix)
-        .ok()
-        .and_then(|v| i64::try_from(v).ok().map(Number::from_i64).or_else(|| u64::try_from(v).ok().map(Number::from_u64)))
+    i128::from_str_radix(digits, radix).ok().and_then(|v| {
+        i64::try_from(v)
+            .ok()
+            .map(Number::from_i64)
+            .or_else(|| u64::try_from(v).ok().map(Number::from_u64))
+    })
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)` (or `ParseUint`): sign, then a `0x`,
@@ -333,7 +361,11 @@ fn resolve_scalar(src: &str, style: TScalarStyle, tag: &str) -> Result<Value, St
             .map_err(|_| format!("cannot parse {} as {tag}: not valid base64", go_quote(src)))
     };
     if style != TScalarStyle::Plain {
-        return if tag == BINARY { binary_check(src) } else { Ok(Value::String(src.to_string())) };
+        return if tag == BINARY {
+            binary_check(src)
+        } else {
+            Ok(Value::String(src.to_string()))
+        };
     }
     if let Some(h) = hint(src) {
         if tag != STR && tag != BINARY {
@@ -356,12 +388,18 @@ fn resolve_scalar(src: &str, style: TScalarStyle, tag: &str) -> Result<Value, St
                         return Ok(Value::Number(n));
                     }
                     if let Some(n) = src.strip_prefix("0x").and_then(|h| {
-                        h.bytes().all(|b| b.is_ascii_hexdigit()).then(|| int_in_base(h, 16)).flatten()
+                        h.bytes()
+                            .all(|b| b.is_ascii_hexdigit())
+                            .then(|| int_in_base(h, 16))
+                            .flatten()
                     }) {
                         return Ok(Value::Number(n));
                     }
                     if let Some(n) = src.strip_prefix("0o").and_then(|o| {
-                        o.bytes().all(|b| (b'0'..=b'7').contains(&b)).then(|| int_in_base(o, 8)).flatten()
+                        o.bytes()
+                            .all(|b| (b'0'..=b'7').contains(&b))
+                            .then(|| int_in_base(o, 8))
+                            .flatten()
                     }) {
                         return Ok(Value::Number(n));
                     }
@@ -380,7 +418,10 @@ fn resolve_scalar(src: &str, style: TScalarStyle, tag: &str) -> Result<Value, St
         },
         INT | FLOAT => {
             let plain = src.replace('_', "");
-            decimal(&plain).or_else(|| go_int_base0(&plain)).map(Value::Number).ok_or_else(cannot)
+            decimal(&plain)
+                .or_else(|| go_int_base0(&plain))
+                .map(Value::Number)
+                .ok_or_else(cannot)
         }
         TIMESTAMP => yaml_timestamp(src).map(Value::String).ok_or_else(cannot),
         NULL => Ok(Value::Null),
@@ -438,7 +479,10 @@ fn yaml_timestamp(s: &str) -> Option<String> {
     if rest == "Z" {
         return Some(format!("{time}Z"));
     }
-    let sign = rest.as_bytes().first().filter(|c| matches!(c, b'+' | b'-'))?;
+    let sign = rest
+        .as_bytes()
+        .first()
+        .filter(|c| matches!(c, b'+' | b'-'))?;
     let off = &rest[1..];
     let ob = off.as_bytes();
     if ob.len() != 5 || ob[2] != b':' || !ob[..2].iter().chain(&ob[3..]).all(u8::is_ascii_digit) {
@@ -467,7 +511,13 @@ pub(super) fn encode(v: &Value) -> String {
         indent: -1,
         indents: Vec::new(),
     };
-    e.node(v, Ctx { root: true, ..Ctx::default() });
+    e.node(
+        v,
+        Ctx {
+            root: true,
+            ..Ctx::default()
+        },
+    );
     // Document end.
     e.write_indent();
     if e.open_ended {
@@ -498,15 +548,20 @@ fn is_break(c: char) -> bool {
 }
 
 fn is_printable(c: char) -> bool {
-    matches!(c, '\n' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}') && c != '\u{feff}'
+    matches!(c, '\n' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        && c != '\u{feff}'
 }
 
 fn analyze(s: &str) -> Analysis {
     if s.is_empty() {
-        return Analysis { multiline: false, block_allowed: false };
+        return Analysis {
+            multiline: false,
+            block_allowed: false,
+        };
     }
     let chars: Vec<char> = s.chars().collect();
-    let (mut line_breaks, mut special, mut trailing_space, mut space_break) = (false, false, false, false);
+    let (mut line_breaks, mut special, mut trailing_space, mut space_break) =
+        (false, false, false, false);
     let mut previous_space = false;
     for (i, &c) in chars.iter().enumerate() {
         let last = i + 1 == chars.len();
@@ -524,7 +579,10 @@ fn analyze(s: &str) -> Analysis {
             previous_space = false;
         }
     }
-    Analysis { multiline: line_breaks, block_allowed: !(trailing_space || space_break || special) }
+    Analysis {
+        multiline: line_breaks,
+        block_allowed: !(trailing_space || space_break || special),
+    }
 }
 
 struct Emitter {
@@ -569,7 +627,13 @@ impl Emitter {
         self.indention = true;
     }
 
-    fn write_indicator(&mut self, ind: &str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+    fn write_indicator(
+        &mut self,
+        ind: &str,
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
         if need_whitespace && !self.whitespace {
             self.put(' ');
         }
@@ -601,7 +665,9 @@ impl Emitter {
             Value::Bool(b) => self.plain(if *b { "true" } else { "false" }, ctx),
             Value::Number(n) => self.plain(&n.to_string(), ctx),
             Value::String(s) => self.string(s, ctx),
-            Value::List(items) | Value::Set(items) | Value::Tuple(items) => self.sequence(items, ctx),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                self.sequence(items, ctx)
+            }
             Value::Map(m) | Value::Object(m) => self.mapping(m, ctx),
         }
     }
@@ -672,7 +738,12 @@ impl Emitter {
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && at_byte > 0 && at_byte + 1 < s.len() {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && at_byte > 0
+                    && at_byte + 1 < s.len()
+                {
                     self.write_indent();
                     if chars.get(i + 1) == Some(&' ') {
                         self.put('\\');
@@ -756,9 +827,19 @@ impl Emitter {
         for (k, v) in m {
             self.write_indent();
             let simple = !analyze(k).multiline && k.len() <= 128;
-            let value_ctx = Ctx { mapping: true, ..Ctx::default() };
+            let value_ctx = Ctx {
+                mapping: true,
+                ..Ctx::default()
+            };
             if simple {
-                self.string(k, Ctx { mapping: true, simple_key: true, ..Ctx::default() });
+                self.string(
+                    k,
+                    Ctx {
+                        mapping: true,
+                        simple_key: true,
+                        ..Ctx::default()
+                    },
+                );
                 self.write_indicator(":", false, false, false);
             } else {
                 self.write_indicator("?", true, false, true);

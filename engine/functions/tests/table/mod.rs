@@ -20,7 +20,8 @@ pub type Case<'a> = (&'a str, &'a str, &'a str);
 
 fn check(case: &Case, ctx: &FuncContext) -> Result<(), String> {
     let (func, args, want) = *case;
-    let args: serde_json::Value = serde_json::from_str(args).map_err(|e| format!("bad args JSON: {e}"))?;
+    let args: serde_json::Value =
+        serde_json::from_str(args).map_err(|e| format!("bad args JSON: {e}"))?;
     let args = args
         .as_array()
         .ok_or("args must be an array")?
@@ -47,9 +48,10 @@ fn check(case: &Case, ctx: &FuncContext) -> Result<(), String> {
             (text == body).then_some(()).ok_or(format!("got {text}"))
         }
         ("#", Ok(v)) => {
-            let want: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("bad want JSON: {e}"))?;
+            let want: serde_json::Value =
+                serde_json::from_str(body).map_err(|e| format!("bad want JSON: {e}"))?;
             let got = to_tagged_json(&v);
-            (got.to_string() == want.to_string()).then_some(()).ok_or(format!("got {got}"))
+            (got == want).then_some(()).ok_or(format!("got {got}"))
         }
         ("~", Ok(v)) => {
             let re = regex::Regex::new(body).map_err(|e| e.to_string())?;
@@ -66,7 +68,17 @@ fn check(case: &Case, ctx: &FuncContext) -> Result<(), String> {
 pub fn run(cases: &[Case], ctx: &FuncContext) {
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|c| check(c, ctx).err().map(|why| format!("{}({}) want {}: {why}", c.0, c.1, c.2)))
+        .filter_map(|c| {
+            check(c, ctx)
+                .err()
+                .map(|why| format!("{}({}) want {}: {why}", c.0, c.1, c.2))
+        })
         .collect();
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
