@@ -82,9 +82,103 @@ fn from_float(v: f64) -> FuncResult {
             "the result is {sign}Inf, which cannot be represented as a number"
         )));
     }
-    Number::from_f64(v)
-        .map(Value::Number)
-        .ok_or_else(|| FuncError::call("the result is not a finite number"))
+    Ok(Value::Number(go_float64_number(v)))
+}
+
+/// The number Terraform makes of an `f64` result: a 53-bit `big.Float`,
+/// which prints as the shortest decimal inside the rounding interval.
+/// Unlike Rust's `f64` formatting, Go's `big.Float` uses a symmetric
+/// interval, so `pow(2, 64)` is `18446744073709550000`.
+fn go_float64_number(v: f64) -> Number {
+    if v == 0.0 || !v.is_finite() {
+        return Number::zero();
+    }
+    let bits = v.abs().to_bits();
+    let exp_bits = ((bits >> 52) & 0x7ff) as i64;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (mut m, mut e) = if exp_bits == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u64 << 52), exp_bits - 1075)
+    };
+    while m < (1u64 << 52) {
+        m <<= 1;
+        e -= 1;
+    }
+    // Half an ulp below and above, at twice the resolution.
+    let mant2 = BigInt::from(m) << 1;
+    let exp2 = e - 1;
+    let inclusive = m % 2 == 0;
+    let exact = dyadic_digits(&mant2, exp2);
+    let lower = dyadic_digits(&(&mant2 - 1), exp2);
+    let upper = dyadic_digits(&(&mant2 + 1), exp2);
+    let top = exact.1.max(lower.1).max(upper.1);
+    let align = |(d, x): &(Vec<u8>, i64)| -> Vec<u8> {
+        let mut out = vec![b'0'; (top - x) as usize];
+        out.extend_from_slice(d);
+        out
+    };
+    let (d, lo, up) = (align(&exact), align(&lower), align(&upper));
+    let at = |v: &[u8], i: usize| v.get(i).copied().unwrap_or(b'0');
+    let mut digits = d.clone();
+    for (i, &c) in d.iter().enumerate() {
+        let (l, u) = (at(&lo, i), at(&up, i));
+        let okdown = l != c || (inclusive && i + 1 == lo.len());
+        let okup = c != u && (inclusive || c + 1 < u || i + 1 < up.len());
+        let round_up = match (okdown, okup) {
+            (true, true) => at(&d, i + 1) >= b'5',
+            (true, false) => false,
+            (false, true) => true,
+            (false, false) => continue,
+        };
+        digits.truncate(i + 1);
+        if round_up {
+            loop {
+                match digits.last_mut() {
+                    Some(last) if *last == b'9' => {
+                        digits.pop();
+                    }
+                    Some(last) => {
+                        *last += 1;
+                        break;
+                    }
+                    None => {
+                        digits.push(b'1');
+                        return signed_number(v < 0.0, &digits, top + 1);
+                    }
+                }
+            }
+        }
+        break;
+    }
+    signed_number(v < 0.0, &digits, top)
+}
+
+/// `±0.digits × 10^exp` as a number.
+fn signed_number(neg: bool, digits: &[u8], exp: i64) -> Number {
+    let sign = if neg { "-" } else { "" };
+    let text = format!(
+        "{sign}{}e{}",
+        String::from_utf8_lossy(digits),
+        exp - digits.len() as i64
+    );
+    Number::parse(&text).unwrap_or_else(Number::zero)
+}
+
+/// The exact decimal digits of `mant × 2^exp` and the decimal exponent `x`
+/// such that the value is `0.digits × 10^x`.
+fn dyadic_digits(mant: &BigInt, exp: i64) -> (Vec<u8>, i64) {
+    let (int, scale) = if exp >= 0 {
+        (mant << exp as usize, 0i64)
+    } else {
+        (mant * BigInt::from(5u8).pow((-exp) as u32), -exp)
+    };
+    let mut digits = int.magnitude().to_string().into_bytes();
+    let x = digits.len() as i64 - scale;
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    (digits, x)
 }
 
 fn abs(args: &[Value], _: &FuncContext) -> FuncResult {
@@ -108,13 +202,13 @@ fn floor(args: &[Value], _: &FuncContext) -> FuncResult {
 fn log(args: &[Value], _: &FuncContext) -> FuncResult {
     let num = number_arg(&args[0])?.to_f64();
     let base = number_arg(&args[1])?.to_f64();
-    from_float(num.ln() / base.ln())
+    from_float(go_log(num) / go_log(base))
 }
 
 fn pow(args: &[Value], _: &FuncContext) -> FuncResult {
     let num = number_arg(&args[0])?.to_f64();
     let power = number_arg(&args[1])?.to_f64();
-    from_float(num.powf(power))
+    from_float(go_pow(num, power))
 }
 
 fn extreme(args: &[Value], want: std::cmp::Ordering) -> FuncResult {
@@ -209,6 +303,142 @@ fn parse_big_int(s: &str, base: u32) -> Option<BigInt> {
     })
 }
 
+/// Go's `math.Frexp`: `v = frac × 2^exp` with `0.5 <= |frac| < 1`.
+fn frexp(v: f64) -> (f64, i32) {
+    if v == 0.0 || !v.is_finite() {
+        return (v, 0);
+    }
+    let (mut v, mut e) = (v, 0);
+    if v.abs() < f64::MIN_POSITIVE {
+        v *= (1u64 << 52) as f64;
+        e = -52;
+    }
+    let bits = v.to_bits();
+    e += ((bits >> 52) & 0x7ff) as i32 - 1022;
+    let frac = f64::from_bits((bits & !(0x7ffu64 << 52)) | (1022u64 << 52));
+    (frac, e)
+}
+
+/// Go's `math.Ldexp`: `frac × 2^exp`.
+fn ldexp(frac: f64, exp: i32) -> f64 {
+    let mut v = frac;
+    let mut e = exp;
+    while e > 1000 {
+        v *= 2f64.powi(1000);
+        e -= 1000;
+    }
+    while e < -1000 {
+        v *= 2f64.powi(-1000);
+        e += 1000;
+    }
+    v * 2f64.powi(e)
+}
+
+/// Go's `math.Log` (the FreeBSD algorithm Go uses on every platform), so
+/// that results match Terraform to the last bit.
+fn go_log(x: f64) -> f64 {
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const L1: f64 = 6.666_666_666_666_735_130e-01;
+    const L2: f64 = 3.999_999_999_940_941_908e-01;
+    const L3: f64 = 2.857_142_874_366_239_149e-01;
+    const L4: f64 = 2.222_219_843_214_978_396e-01;
+    const L5: f64 = 1.818_357_216_161_805_012e-01;
+    const L6: f64 = 1.531_383_769_920_937_332e-01;
+    const L7: f64 = 1.479_819_860_511_658_591e-01;
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x < 0.0 {
+        return f64::NAN;
+    }
+    if x == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    let (mut f1, mut ki) = frexp(x);
+    if f1 < std::f64::consts::SQRT_2 / 2.0 {
+        f1 *= 2.0;
+        ki -= 1;
+    }
+    let f = f1 - 1.0;
+    let k = f64::from(ki);
+    let s = f / (2.0 + f);
+    let s2 = s * s;
+    let s4 = s2 * s2;
+    let t1 = s2 * (L1 + s4 * (L3 + s4 * (L5 + s4 * L7)));
+    let t2 = s4 * (L2 + s4 * (L4 + s4 * L6));
+    let r = t1 + t2;
+    let hfsq = 0.5 * f * f;
+    k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+}
+
+/// Go's `math.Pow`: integer powers by repeated squaring of the mantissa,
+/// the fractional part through `exp(yf × log(x))`.
+fn go_pow(x: f64, y: f64) -> f64 {
+    if y == 0.0 || x == 1.0 {
+        return 1.0;
+    }
+    if y == 1.0 {
+        return x;
+    }
+    if x.is_nan() || y.is_nan() {
+        return f64::NAN;
+    }
+    if x == 0.0 || y.is_infinite() || x.is_infinite() {
+        return x.powf(y);
+    }
+    if y == 0.5 {
+        return x.sqrt();
+    }
+    if y == -0.5 {
+        return 1.0 / x.sqrt();
+    }
+    let (mut yi, mut yf) = (y.abs().trunc(), y.abs().fract());
+    if yf != 0.0 && x < 0.0 {
+        return f64::NAN;
+    }
+    if yi >= 9.223_372_036_854_775_808e18 {
+        return x.powf(y);
+    }
+    let mut a1 = 1.0;
+    let mut ae: i64 = 0;
+    if yf != 0.0 {
+        if yf > 0.5 {
+            yf -= 1.0;
+            yi += 1.0;
+        }
+        a1 = (yf * go_log(x)).exp();
+    }
+    let (mut x1, xe) = frexp(x);
+    let mut xe = i64::from(xe);
+    let mut i = yi as i64;
+    while i != 0 {
+        if !(-(1 << 12)..=(1 << 12)).contains(&xe) {
+            ae += xe;
+            break;
+        }
+        if i & 1 == 1 {
+            a1 *= x1;
+            ae += xe;
+        }
+        x1 *= x1;
+        xe <<= 1;
+        if x1 < 0.5 {
+            x1 += x1;
+            xe -= 1;
+        }
+        i >>= 1;
+    }
+    if y < 0.0 {
+        if a1 == 0.0 || a1.is_infinite() {
+            return x.powf(y);
+        }
+        a1 = 1.0 / a1;
+        ae = -ae;
+    }
+    ldexp(a1, ae.clamp(-100_000, 100_000) as i32)
+}
+
 /// Go's `%q` of a string: double-quoted with Go escapes.
 pub(crate) fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -251,6 +481,25 @@ mod tests {
                 want,
                 "{s}"
             );
+        }
+    }
+
+    #[test]
+    fn float64_results_print_as_go_big_float() {
+        for (v, want) in [
+            (2f64.powi(64), "18446744073709550000"),
+            (2f64.powi(100), "1267650600228229400000000000000"),
+            (1.2100000000000002, "1.2100000000000002"),
+            (0.30102999566398114, "0.30102999566398114"),
+            (2.9999999999999996, "2.9999999999999996"),
+            (0.25, "0.25"),
+            (0.1, "0.1"),
+            (1e21, "1000000000000000000000"),
+            (1e22, "10000000000000000000000"),
+            (1e23, "100000000000000000000000"),
+            (-1.5, "-1.5"),
+        ] {
+            assert_eq!(go_float64_number(v).to_string(), want, "{v}");
         }
     }
 }
