@@ -5,6 +5,7 @@
 //! messages; calendar arithmetic is done with `jiff`.
 
 use crate::{FuncContext, FuncError, FuncResult, FuncSpec, Param};
+use gitform_value::display::go_quote;
 use gitform_value::{Number, Type, Value};
 use jiff::civil::{Date, DateTime, Weekday};
 use jiff::tz::{Offset, TimeZone};
@@ -324,7 +325,6 @@ pub(crate) fn parse_go_duration(s: &str) -> Result<i64, String> {
     Ok(if neg { (-total) as i64 } else { total as i64 })
 }
 
-use crate::typeconv::go_quote;
 
 const MONTHS: [&str; 12] = [
     "January",

@@ -6,11 +6,11 @@ mod charsets;
 mod csv;
 mod yaml;
 
-use crate::typeconv::go_quote;
 use crate::{FuncContext, FuncError, FuncResult, FuncSpec, Param};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use gitform_value::display::go_quote;
 use gitform_value::{Type, Value};
 
 pub(crate) fn functions() -> Vec<FuncSpec> {

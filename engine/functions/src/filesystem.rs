@@ -6,9 +6,9 @@
 //! `abspath`, which (as in Terraform) resolves against the process's working
 //! directory. Paths are handled as Go's `path/filepath` does on Unix.
 
-use crate::typeconv::go_quote;
 use crate::{FuncContext, FuncError, FuncResult, FuncSpec, Param};
 use base64::Engine as _;
+use gitform_value::display::go_quote;
 use gitform_value::{Type, Value};
 use md5::Md5;
 use sha1::Sha1;

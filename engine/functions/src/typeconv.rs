@@ -6,6 +6,7 @@
 
 use crate::{FuncContext, FuncError, FuncResult, FuncSpec, Param};
 use gitform_value::convert::convert;
+use gitform_value::display::go_quote;
 use gitform_value::{Type, Value};
 
 pub(crate) fn functions() -> Vec<FuncSpec> {
@@ -102,39 +103,6 @@ fn to_type(args: &[Value], want: &Type) -> FuncResult {
             })
         }
     }
-}
-
-/// A string quoted as Go's `strconv.Quote` does (close enough for messages:
-/// printable characters are kept, the rest escaped).
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => {
-                if (c as u32) <= 0xffff {
-                    out.push_str(&format!("\\u{:04x}", c as u32))
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32))
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn first(args: &[Value]) -> Value {

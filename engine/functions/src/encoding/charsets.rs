@@ -6,9 +6,9 @@
 //! from `encoding_rs`.
 
 use super::{arg, b64_decode, b64_encode};
-use crate::typeconv::go_quote;
 use crate::{FuncContext, FuncError, FuncResult};
 use encoding_rs::Encoding;
+use gitform_value::display::go_quote;
 use gitform_value::Value;
 
 #[derive(Clone, Copy)]

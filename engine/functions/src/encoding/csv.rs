@@ -2,8 +2,8 @@
 //! lines skipped, CRLF folded, strict quoting, every record as wide as the
 //! header), with Terraform's messages.
 
-use crate::typeconv::go_quote;
 use crate::{FuncError, FuncResult};
+use gitform_value::display::go_quote;
 use gitform_value::Value;
 use std::collections::BTreeMap;
 

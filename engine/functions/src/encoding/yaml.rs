@@ -12,7 +12,7 @@
 //! quoted strings at 80 columns and `...` after a plain top-level scalar.
 
 use super::b64_decode;
-use crate::typeconv::go_quote;
+use gitform_value::display::go_quote;
 use gitform_value::{Number, Value};
 use std::collections::{BTreeMap, HashMap};
 use yaml_rust2::parser::{Event, Parser};
