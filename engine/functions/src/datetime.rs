@@ -325,7 +325,6 @@ pub(crate) fn parse_go_duration(s: &str) -> Result<i64, String> {
     Ok(if neg { (-total) as i64 } else { total as i64 })
 }
 
-
 const MONTHS: [&str; 12] = [
     "January",
     "February",
