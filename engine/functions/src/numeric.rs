@@ -335,7 +335,9 @@ fn ldexp(frac: f64, exp: i32) -> f64 {
 }
 
 /// Go's `math.Log` (the FreeBSD algorithm Go uses on every platform), so
-/// that results match Terraform to the last bit.
+/// that results match Terraform to the last bit. The constants are
+/// FreeBSD's, written as printed there.
+#[allow(clippy::excessive_precision)]
 fn go_log(x: f64) -> f64 {
     const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
     const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
@@ -397,7 +399,7 @@ fn go_pow(x: f64, y: f64) -> f64 {
     if yf != 0.0 && x < 0.0 {
         return f64::NAN;
     }
-    if yi >= 9.223_372_036_854_775_808e18 {
+    if yi >= (1u64 << 63) as f64 {
         return x.powf(y);
     }
     let mut a1 = 1.0;
