@@ -26,7 +26,7 @@ pub(crate) fn functions() -> Vec<FuncSpec> {
             Ok(Value::String(b64_encode(arg(a, 0).as_bytes())))
         }),
         FuncSpec::new("base64gzip", s("str"), Type::String, base64gzip),
-        FuncSpec::new("csvdecode", s("str"), Type::list(Type::Dynamic), |a, _| {
+        FuncSpec::new("csvdecode", s("str"), Type::Dynamic, |a, _| {
             csv::csvdecode(arg(a, 0))
         }),
         FuncSpec::new("jsondecode", s("str"), Type::Dynamic, jsondecode),

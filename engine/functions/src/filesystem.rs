@@ -365,6 +365,9 @@ fn templatefile(args: &[Value], ctx: &FuncContext) -> FuncResult {
     }
     let bytes = read_file_bytes(ctx, path)?;
     let text = String::from_utf8(bytes).map_err(|_| not_utf8(path))?;
+    if !vars.is_known() {
+        return Ok(Value::Unknown(Type::Dynamic));
+    }
     let render = ctx
         .template
         .as_ref()

@@ -718,6 +718,11 @@ fn encoding_types_marks_and_unknowns() {
                 r##"#{"$t":"unknown","type":"dynamic"}"##,
             ),
             (
+                "csvdecode",
+                r##"[{"$t":"unknown","type":"string"}]"##,
+                r##"#{"$t":"unknown","type":"dynamic"}"##,
+            ),
+            (
                 "urlencode",
                 r##"[{"$t":"sensitive","v":"a b"}]"##,
                 r##"#{"$t":"sensitive","v":"a+b"}"##,

@@ -314,3 +314,26 @@ fn templatefile_renders_through_the_context() {
     let out = call("templatefile", vec!["t.tpl".into(), sensitive], &ctx).unwrap();
     assert!(out.is_sensitive());
 }
+
+#[test]
+fn templatefile_with_unknown_vars_is_unknown() {
+    let mut ctx = in_fixtures();
+    ctx.template = Some(Arc::new(|_: &str, _: &str, _: &Value| {
+        Err("not called".to_string())
+    }));
+    table::run(
+        &[
+            (
+                "templatefile",
+                r##"["t.tpl", {"$t":"unknown","type":"dynamic"}]"##,
+                r##"#{"$t":"unknown","type":"dynamic"}"##,
+            ),
+            (
+                "templatefile",
+                r##"["nope", {"$t":"unknown","type":"dynamic"}]"##,
+                r##"!Invalid value for "path" parameter: no file exists at "nope"; this function works only with files that are distributed as part of the configuration source code, so if this file will be created by a resource in this configuration you must instead obtain this result from an attribute of that resource."##,
+            ),
+        ],
+        &ctx,
+    );
+}
