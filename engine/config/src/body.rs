@@ -153,6 +153,8 @@ impl DynamicBlock {
 }
 
 /// A block inside a body, in source order: static or `dynamic`.
+// Both variants are large; boxing one would only complicate matching.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum NestedBlock {
     Static(Block),

@@ -650,7 +650,9 @@ impl Decoder<'_> {
         let mut body = convert_body(b.body, self.file, self.diags, 1);
         let mut alias = None;
         if let Some(a) = body.take_attribute("alias") {
-            let Some(s) = self.static_string(&a) else { return };
+            let Some(s) = self.static_string(&a) else {
+                return;
+            };
             if !self.check_name(&s, "provider configuration alias", &a.expr.range()) {
                 return;
             }

@@ -37,8 +37,13 @@ pub fn load_module_from_sources(
 pub fn load_module_with(reader: &dyn SourceReader, dir: &Path) -> (Module, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut stack = vec![normalize(dir)];
-    let module = load_dir(reader, dir, Path::new(""), &mut stack, None, &mut diags)
-        .unwrap_or_else(|| Module { dir: dir.to_path_buf(), ..Module::default() });
+    let module =
+        load_dir(reader, dir, Path::new(""), &mut stack, None, &mut diags).unwrap_or_else(|| {
+            Module {
+                dir: dir.to_path_buf(),
+                ..Module::default()
+            }
+        });
     (module, diags)
 }
 
@@ -131,7 +136,7 @@ fn load_dir(
         let text = match decode_utf8(&display_name, bytes) {
             Ok(t) => t,
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 continue;
             }
         };
@@ -206,4 +211,8 @@ fn load_dir(
     Some(module)
 }
 
-const START: Pos = Pos { line: 1, column: 1, byte: 0 };
+const START: Pos = Pos {
+    line: 1,
+    column: 1,
+    byte: 0,
+};

@@ -119,7 +119,10 @@ fn scan_items(src: &str, first_only: bool) -> Scan {
                 // An interpolation in a quoted string that runs past the end of
                 // its line: almost always a missing `}`.
                 if let [.., Frame::Quoted { .. }, Frame::Interp(p)] = stack.as_slice() {
-                    out.errors.push(LexError { kind: LexErrorKind::UnclosedInterpolation, span: *p..*p + 2 });
+                    out.errors.push(LexError {
+                        kind: LexErrorKind::UnclosedInterpolation,
+                        span: *p..*p + 2,
+                    });
                     stack.truncate(stack.len() - 2);
                 }
                 if stack.is_empty() {
@@ -220,7 +223,12 @@ fn close(stack: &mut Vec<Frame>, c: u8, errors: &mut Vec<LexError>) {
         b']' => matches!(f, Frame::Bracket(_)),
         _ => matches!(f, Frame::Paren(_)),
     };
-    let Some(pos) = stack.iter().rposition(|f| matches(f) || matches!(f, Frame::Quoted { .. })) else { return };
+    let Some(pos) = stack
+        .iter()
+        .rposition(|f| matches(f) || matches!(f, Frame::Quoted { .. }))
+    else {
+        return;
+    };
     if !matches(&stack[pos]) {
         return;
     }

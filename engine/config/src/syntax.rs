@@ -21,7 +21,7 @@ const MAX_FALLBACK_ROUNDS: usize = 16;
 const MAX_REDEFINITIONS_PER_ITEM: usize = 256;
 
 /// Decodes a file's bytes as UTF-8, or explains where it is not.
-pub(crate) fn decode_utf8(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+pub(crate) fn decode_utf8(name: &str, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let prefix = std::str::from_utf8(e.as_bytes().get(..at).unwrap_or_default()).unwrap_or_default();
@@ -30,14 +30,14 @@ pub(crate) fn decode_utf8(name: &str, bytes: Vec<u8>) -> Result<String, Diagnost
         let column = prefix.get(line_start..).unwrap_or_default().chars().count() + 1;
         let start = Pos { line, column, byte: at };
         let end = Pos { line, column: column + 1, byte: at + 1 };
-        Diagnostic::error(
+        Box::new(Diagnostic::error(
             "Invalid character encoding",
             format!(
                 "The file contains bytes that are not valid UTF-8 at byte offset {at} (line {line}, column {column}). \
                  gitform reads configuration files as UTF-8: re-save the file with UTF-8 encoding."
             ),
         )
-        .with_range(Some(SourceRange { filename: name.into(), start, end }))
+        .with_range(Some(SourceRange { filename: name.into(), start, end })))
     })
 }
 
@@ -124,6 +124,15 @@ pub(crate) fn parse_file(file: &Arc<SourceFile>) -> (Body, Diagnostics) {
             }
             Err(e) => {
                 let at = e.location().offset();
+                if e.message().contains("redefined attribute") {
+                    // Redefined across top-level items (e.g. in a tfvars file).
+                    let end = scan::statement_end(s, at);
+                    if let Some(r) = redefinition_at(s, at, end) {
+                        blank(&mut blanked, r.span.clone());
+                        redefinitions.push(r);
+                        continue;
+                    }
+                }
                 diags.push(translate(
                     file,
                     &ParseFailure {
@@ -197,21 +206,13 @@ fn parse_item(mut text: String, base: usize) -> ItemResult {
         let at = err.location().offset();
         if err.message().contains("redefined attribute") {
             let end = scan::statement_end(&text, at);
-            let name: String = text
-                .get(at..)
-                .unwrap_or_default()
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
-                .collect();
-            if end > at && !name.is_empty() {
-                redefs.push(Redefinition {
-                    name,
-                    span: base + at..base + end,
-                });
-                blanks.push(base + at..base + end);
+            if let Some(mut r) = redefinition_at(&text, at, end) {
                 let mut bytes = std::mem::take(&mut text).into_bytes();
-                blank(&mut bytes, at..end);
+                blank(&mut bytes, r.span.clone());
                 text = String::from_utf8(bytes).unwrap_or_default();
+                r.span = base + r.span.start..base + r.span.end;
+                blanks.push(r.span.clone());
+                redefs.push(r);
                 continue;
             }
         }
@@ -223,6 +224,20 @@ fn parse_item(mut text: String, base: usize) -> ItemResult {
     ItemResult::Failed(ParseFailure {
         offset: base,
         message: "too many redefined attributes".into(),
+    })
+}
+
+/// The redefined argument whose name starts at `at` and whose statement ends at `end`.
+fn redefinition_at(text: &str, at: usize, end: usize) -> Option<Redefinition> {
+    let name: String = text
+        .get(at..)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    (end > at && !name.is_empty()).then_some(Redefinition {
+        name,
+        span: at..end,
     })
 }
 

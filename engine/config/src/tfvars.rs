@@ -72,17 +72,20 @@ pub fn load_tfvars_json(name: &str, text: &str) -> (Vec<(String, Expr)>, Diagnos
                 "Invalid variable definitions file",
                 "The root of a .tfvars.json file must be an object whose properties are variable names, such as {\"region\": \"eu-west-1\"}.",
             )
-            .with_range(Some(SourceRange { filename: name.into(), start: Pos { line: 1, column: 1, byte: 0 }, end: Pos { line: 1, column: 1, byte: 0 } })),
+            .with_range(Some(file_start(name))),
         );
         return (Vec::new(), diags);
     };
     let mut hcl = String::new();
     for (k, v) in &map {
         if !crate::decode::valid_name(k) {
-            diags.push(Diagnostic::error(
-                "Invalid variable name",
-                format!("\"{k}\" in {name} is not a valid variable name: it must start with a letter or underscore and contain only letters, digits, underscores and dashes."),
-            ));
+            diags.push(
+                Diagnostic::error(
+                    "Invalid variable name",
+                    format!("\"{k}\" in {name} is not a valid variable name: it must start with a letter or underscore and contain only letters, digits, underscores and dashes."),
+                )
+                .with_range(Some(file_start(name))),
+            );
             continue;
         }
         let _ = write!(hcl, "{k} = ");
@@ -92,6 +95,19 @@ pub fn load_tfvars_json(name: &str, text: &str) -> (Vec<(String, Expr)>, Diagnos
     let (vars, more) = load_tfvars(name, &hcl);
     diags.extend(more);
     (vars, diags)
+}
+
+fn file_start(name: &str) -> SourceRange {
+    let start = Pos {
+        line: 1,
+        column: 1,
+        byte: 0,
+    };
+    SourceRange {
+        filename: name.into(),
+        start,
+        end: start,
+    }
 }
 
 /// Writes a JSON value as an HCL expression with the same value.

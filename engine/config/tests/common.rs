@@ -8,7 +8,10 @@ use gitform_value::{Diagnostics, Severity, SourceRange};
 use std::fmt::Write;
 
 pub fn range(r: &SourceRange) -> String {
-    format!("{}:{}:{}-{}:{}", r.filename, r.start.line, r.start.column, r.end.line, r.end.column)
+    format!(
+        "{}:{}:{}-{}:{}",
+        r.filename, r.start.line, r.start.column, r.end.line, r.end.column
+    )
 }
 
 pub fn diagnostics(d: &Diagnostics) -> String {
@@ -25,7 +28,12 @@ pub fn diagnostics(d: &Diagnostics) -> String {
 }
 
 fn expr(e: &Expr) -> String {
-    format!("`{}`@{}:{}", e.text().replace('\n', "\\n"), e.range().start.line, e.range().start.column)
+    format!(
+        "`{}`@{}:{}",
+        e.text().replace('\n', "\\n"),
+        e.range().start.line,
+        e.range().start.column
+    )
 }
 
 fn opt(e: &Option<Expr>) -> String {
@@ -43,7 +51,13 @@ fn body(b: &Body, indent: &str, out: &mut String) {
     for nb in &b.blocks {
         match nb {
             NestedBlock::Static(bl) => {
-                let _ = writeln!(out, "{indent}block {} {:?} @{}", bl.type_name, bl.labels, range(&bl.range));
+                let _ = writeln!(
+                    out,
+                    "{indent}block {} {:?} @{}",
+                    bl.type_name,
+                    bl.labels,
+                    range(&bl.range)
+                );
                 body(&bl.body, &format!("{indent}  "), out);
             }
             NestedBlock::Dynamic(d) => {
@@ -70,15 +84,28 @@ pub fn module(m: &Module, indent: &str, out: &mut String) {
         let _ = writeln!(out, "{indent}required_version {:?}", v.constraint);
     }
     for (n, p) in &t.required_providers {
-        let aliases: Vec<String> = p.configuration_aliases.iter().map(|a| format!("{}.{:?}", a.name, a.alias)).collect();
-        let _ = writeln!(out, "{indent}required_provider {n} source={:?} version={:?} aliases={aliases:?}", p.source, p.version);
+        let aliases: Vec<String> = p
+            .configuration_aliases
+            .iter()
+            .map(|a| format!("{}.{:?}", a.name, a.alias))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{indent}required_provider {n} source={:?} version={:?} aliases={aliases:?}",
+            p.source, p.version
+        );
     }
     if let Some(b) = &t.backend {
         let _ = writeln!(out, "{indent}backend {}", b.type_name);
         body(&b.body, &format!("{indent}  "), out);
     }
     for p in &m.providers {
-        let _ = writeln!(out, "{indent}provider {} @{}", p.address(), range(&p.decl_range));
+        let _ = writeln!(
+            out,
+            "{indent}provider {} @{}",
+            p.address(),
+            range(&p.decl_range)
+        );
         body(&p.body, &format!("{indent}  "), out);
     }
     for v in &m.variables {
@@ -95,14 +122,29 @@ pub fn module(m: &Module, indent: &str, out: &mut String) {
             range(&v.decl_range)
         );
         for val in &v.validations {
-            let _ = writeln!(out, "{indent}  validation {} {}", expr(&val.condition), expr(&val.error_message));
+            let _ = writeln!(
+                out,
+                "{indent}  validation {} {}",
+                expr(&val.condition),
+                expr(&val.error_message)
+            );
         }
     }
     for l in &m.locals {
-        let _ = writeln!(out, "{indent}local {} = {} @{}", l.name, expr(&l.expr), range(&l.range));
+        let _ = writeln!(
+            out,
+            "{indent}local {} = {} @{}",
+            l.name,
+            expr(&l.expr),
+            range(&l.range)
+        );
     }
     for r in m.resources() {
-        let prov = r.provider.as_ref().map(|p| format!("{}.{:?}", p.name, p.alias)).unwrap_or_else(|| "-".into());
+        let prov = r
+            .provider
+            .as_ref()
+            .map(|p| format!("{}.{:?}", p.name, p.alias))
+            .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
             "{indent}{} provider={prov} count={} for_each={} depends_on={} @{}",
@@ -153,7 +195,12 @@ pub fn module(m: &Module, indent: &str, out: &mut String) {
         let provs: Vec<String> = c
             .providers
             .iter()
-            .map(|p| format!("{}.{:?}={}.{:?}", p.in_child.name, p.in_child.alias, p.in_parent.name, p.in_parent.alias))
+            .map(|p| {
+                format!(
+                    "{}.{:?}={}.{:?}",
+                    p.in_child.name, p.in_child.alias, p.in_parent.name, p.in_parent.alias
+                )
+            })
             .collect();
         let _ = writeln!(
             out,

@@ -8,7 +8,10 @@ use std::path::Path;
 #[test]
 fn fixture_modules() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/modules");
-    let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     cases.sort();
     assert!(cases.len() > 10);
     let mut failures = Vec::new();
