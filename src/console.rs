@@ -12,7 +12,7 @@ use gitform_config::Module;
 use gitform_lang::EvalContext;
 use gitform_value::convert::convert;
 use gitform_value::display::format_console;
-use gitform_value::{Diagnostic, Diagnostics, SourceFile, Type, Value};
+use gitform_value::{Diagnostic, Diagnostics, SourceFile, SourceRange, Type, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
@@ -50,9 +50,21 @@ fn handle_line(line: &str, ctx: &EvalContext) -> Outcome {
         "" => Outcome::Value(String::new()),
         "exit" => Outcome::Exit,
         _ => match gitform_lang::eval_str(line, ctx) {
+            // `type(x)` yields the type's console layout, printed raw.
+            Ok(Value::String(s)) if is_type_call(line) => Outcome::Value(s),
             Ok(v) => Outcome::Value(format_console(&v)),
             Err(diags) => Outcome::Error(diags),
         },
+    }
+}
+
+/// Whether the whole input is a call of the console's `type` function.
+fn is_type_call(line: &str) -> bool {
+    match gitform_lang::parse_expression(line, "<console-input>") {
+        Ok((hcl_edit::expr::Expression::FuncCall(call), _)) => {
+            !call.name.is_namespaced() && call.name.name.as_str() == "type"
+        }
+        _ => false,
     }
 }
 
@@ -210,7 +222,7 @@ fn variable_values(
 ) -> (Vec<(String, Value)>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let literal = EvalContext::literal_only();
-    let mut types: BTreeMap<&str, Type> = BTreeMap::new();
+    let mut types: BTreeMap<&str, (Type, SourceRange)> = BTreeMap::new();
     let mut values: BTreeMap<String, Value> = BTreeMap::new();
     for var in &module.variables {
         let ty = match &var.ty {
@@ -225,7 +237,22 @@ fn variable_values(
         };
         let value = match &var.default {
             Some(expr) => match gitform_lang::eval(&expr.expr, &literal, &expr.file) {
-                Ok(v) => v,
+                Ok(v) => match convert(v, &ty) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        diags.push(
+                            Diagnostic::error(
+                                "Invalid default value for variable",
+                                format!(
+                                    "This default value is not compatible with the variable's type constraint: {}.",
+                                    e.format_with_path()
+                                ),
+                            )
+                            .with_range(Some(expr.range())),
+                        );
+                        Value::Unknown(ty.clone())
+                    }
+                },
                 Err(d) => {
                     diags.extend(d);
                     Value::Unknown(ty.clone())
@@ -234,24 +261,27 @@ fn variable_values(
             None => Value::Unknown(ty.clone()),
         };
         values.insert(var.name.clone(), value);
-        types.insert(var.name.as_str(), ty);
+        types.insert(var.name.as_str(), (ty, var.decl_range.clone()));
     }
 
     let mut assign = |name: &str, value: Value, how: &str, diags: &mut Diagnostics| {
-        let Some(ty) = types.get(name) else {
+        let Some((ty, decl)) = types.get(name) else {
             return;
         };
         match convert(value, ty) {
             Ok(v) => {
                 values.insert(name.to_string(), v);
             }
-            Err(e) => diags.push(Diagnostic::error(
-                "Invalid value for input variable",
-                format!(
-                    "Unsuitable value for var.{name} set using {how}: {}.",
-                    e.format_with_path()
-                ),
-            )),
+            Err(e) => diags.push(
+                Diagnostic::error(
+                    "Invalid value for input variable",
+                    format!(
+                        "Unsuitable value for var.{name} set using {how}: {}.",
+                        e.format_with_path()
+                    ),
+                )
+                .with_range(Some(decl.clone())),
+            ),
         }
     };
 
@@ -281,7 +311,7 @@ fn variable_values(
                     ));
                     continue;
                 };
-                let Some(ty) = types.get(name) else {
+                let Some((ty, _)) = types.get(name) else {
                     diags.push(undeclared_variable(name));
                     continue;
                 };

@@ -157,6 +157,10 @@ fn report_error(err: &anyhow::Error, ui: &Ui) -> ExitCode {
 fn report_clap_error(err: &clap::Error, argv: &[std::ffi::OsString], ui: &Ui) -> ExitCode {
     use clap::error::ErrorKind;
     match err.kind() {
+        ErrorKind::DisplayHelp if subcommand_words(argv).is_empty() => {
+            ui.print(ROOT_HELP);
+            return ExitCode::SUCCESS;
+        }
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             ui.print(err.render().to_string());
             return ExitCode::SUCCESS;
@@ -167,7 +171,17 @@ fn report_clap_error(err: &clap::Error, argv: &[std::ffi::OsString], ui: &Ui) ->
         }
         _ => {}
     }
-    let rendered = err.render().to_string();
+    let rendered = match (err.kind(), err.get(clap::error::ContextKind::InvalidArg)) {
+        (ErrorKind::UnknownArgument, Some(arg)) => {
+            let arg = arg.to_string();
+            let flag = arg.split('=').next().unwrap_or_default();
+            format!(
+                "flag provided but not defined: {}",
+                flag.strip_prefix('-').unwrap_or(flag)
+            )
+        }
+        _ => err.render().to_string().replace("'--", "'-"),
+    };
     let message: Vec<&str> = rendered
         .lines()
         .map(|l| l.strip_prefix("error: ").unwrap_or(l))
