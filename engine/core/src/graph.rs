@@ -481,21 +481,14 @@ fn module_name(path: &ModulePath) -> String {
     }
 }
 
-/// " Did you mean "var.region"?" or nothing.
+/// " Did you mean "var.region"?" or nothing (Terraform's threshold).
 pub fn suggestion<'a>(
     given: &str,
     candidates: impl Iterator<Item = &'a str>,
     prefix: &str,
 ) -> String {
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(given, c);
-        if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    match best {
-        Some((_, c)) => format!(" Did you mean \"{prefix}{c}\"?"),
+    match gitform_config::suggest::suggest(given, candidates) {
+        Some(c) => format!(" Did you mean \"{prefix}{c}\"?"),
         None => String::new(),
     }
 }
