@@ -265,3 +265,27 @@ fn every_diagnostic_has_a_range() {
         }
     }
 }
+
+/// Every prefix of a valid configuration (cut every few bytes) loads without
+/// panicking, and any error has a range inside the file.
+#[test]
+fn truncated_files_never_panic() {
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/modules/valid_all_blocks");
+    let text = std::fs::read_to_string(root.join("resources.tf")).unwrap();
+    let mut cut = 0;
+    let mut with_errors = 0;
+    while cut < text.len() {
+        if text.is_char_boundary(cut) {
+            let prefix = &text[..cut];
+            let (_, diags) = load_one(prefix);
+            for d in diags.iter() {
+                let r = d.range.as_ref().unwrap();
+                assert!(r.end.byte <= prefix.len() + 1, "cut {cut}: {d}");
+            }
+            with_errors += usize::from(diags.has_errors());
+        }
+        cut += 5;
+    }
+    assert!(with_errors > 0);
+}
