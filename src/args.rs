@@ -39,7 +39,9 @@ pub struct Cli {
 #[derive(Args, Debug, Clone, Default)]
 pub struct GlobalArgs {
     /// Disable color (and the box around diagnostics), as Terraform's -no-color.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub no_color: bool,
 }
 
@@ -268,11 +270,15 @@ pub struct OperationArgs {
     pub input: bool,
 
     /// Produce output in a machine-readable JSON format.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub json: bool,
 
     /// Show warnings in a more compact form that includes only the summary messages.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub compact_warnings: bool,
 
     /// Path to the state database (default `.gitform/state.db`).
@@ -311,7 +317,9 @@ pub struct PlanArgs {
 
     /// Return detailed exit codes: 0 = succeeded with empty diff, 1 = error,
     /// 2 = succeeded with non-empty diff.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub detailed_exitcode: bool,
 }
 
@@ -369,7 +377,9 @@ pub struct RefreshArgs {
     pub input: bool,
 
     /// Show warnings in a more compact form.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub compact_warnings: bool,
 
     /// Path to the state database.
@@ -381,7 +391,9 @@ pub struct RefreshArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct ShowArgs {
     /// Show the output in a machine-readable form.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub json: bool,
 
     /// A saved plan file or state database; default: the current state.
@@ -401,7 +413,9 @@ pub struct GraphArgs {
     pub plan: Option<PathBuf>,
 
     /// Highlight any cycles in the graph with colored edges.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub draw_cycles: bool,
 
     /// (Deprecated, ignored.)
@@ -437,7 +451,9 @@ pub struct ImportArgs {
     pub state: Option<PathBuf>,
 
     /// Allow import when no resource configuration block exists.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub allow_missing_config: bool,
 
     /// The resource address to import into.
@@ -453,11 +469,15 @@ pub struct ImportArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct ValidateArgs {
     /// Produce output in a machine-readable JSON format.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub json: bool,
 
     /// Do not validate test files.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub no_tests: bool,
 
     /// Directory of test files (default "tests").
@@ -476,7 +496,9 @@ pub struct ConsoleArgs {
     pub state: Option<PathBuf>,
 
     /// Evaluate against a plan of the configuration (not yet supported; accepted for compatibility).
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub plan: bool,
 }
 
@@ -496,16 +518,22 @@ pub struct FmtArgs {
     pub write: bool,
 
     /// Display diffs of formatting changes.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub diff: bool,
 
     /// Check if the input is formatted. Exit status will be 0 if all input is
     /// properly formatted and 3 otherwise.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub check: bool,
 
     /// Also process files in subdirectories.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub recursive: bool,
 
     /// Files or directories to format; `-` reads standard input.
@@ -517,11 +545,15 @@ pub struct FmtArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct OutputArgs {
     /// Print output values in JSON format.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub json: bool,
 
     /// Print the raw string directly, without any special formatting.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub raw: bool,
 
     /// Path to the state database.
@@ -584,7 +616,9 @@ pub struct StateRmArgs {
     pub lock: LockArgs,
 
     /// Only print what would be removed.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub dry_run: bool,
 
     /// Path to the state database.
@@ -607,7 +641,9 @@ pub struct StateMvArgs {
     pub lock: LockArgs,
 
     /// Only print what would be moved.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub dry_run: bool,
 
     /// Path to the state database.
@@ -633,7 +669,9 @@ pub struct StateHistoryArgs {
     pub state: Option<PathBuf>,
 
     /// Print JSON instead of a table.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub json: bool,
 
     /// Show the changes made by this version.
@@ -648,7 +686,9 @@ pub struct TaintArgs {
     pub lock: LockArgs,
 
     /// Succeed even if the resource instance is missing.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub allow_missing: bool,
 
     /// Path to the state database.
@@ -664,7 +704,9 @@ pub struct TaintArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct ForceUnlockArgs {
     /// Don't ask for input for unlock confirmation.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub force: bool,
 
     /// Path to the state database.
@@ -679,7 +721,9 @@ pub struct ForceUnlockArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct VersionArgs {
     /// Output the version information as a JSON object.
-    #[arg(long)]
+    #[arg(long, value_name = "BOOL", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = ArgAction::Set,
+          value_parser = parse_go_bool)]
     pub json: bool,
 }
 
@@ -690,7 +734,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = Cli::command().try_get_matches_from(argv)?;
+    let matches = override_self(Cli::command()).try_get_matches_from(argv)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     if let Some((_, sub)) = matches.subcommand() {
         if let Some(vars) = cli.command.as_mut().and_then(Command::vars_mut) {
@@ -712,6 +756,20 @@ impl Command {
             _ => None,
         }
     }
+}
+
+/// Lets a flag be given more than once, the last one winning, as Go's
+/// `flag` package does (`-list -list=false`).
+fn override_self(cmd: clap::Command) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let mut cmd = cmd.args_override_self(true);
+    for name in names {
+        cmd = cmd.mut_subcommand(name, override_self);
+    }
+    cmd
 }
 
 fn ordered_vars(m: &ArgMatches) -> Vec<VarSource> {

@@ -76,6 +76,7 @@ fn piped(ctx: &EvalContext, sources: &[Arc<SourceFile>], ui: &Ui) -> anyhow::Res
             Outcome::Exit => return Ok(ExitCode::SUCCESS),
             Outcome::Error(diags) => {
                 ui.diagnostics(&diags, &sources);
+                ui.eprint("\n");
                 return Ok(ExitCode::from(1));
             }
         }
@@ -102,7 +103,10 @@ fn interactive(
                 }
             }
             Outcome::Exit => return Ok(ExitCode::SUCCESS),
-            Outcome::Error(diags) => ui.diagnostics(&diags, &sources),
+            Outcome::Error(diags) => {
+                ui.diagnostics(&diags, &sources);
+                ui.eprint("\n");
+            }
         }
         ui.println("");
     }

@@ -64,6 +64,9 @@ pub fn run(args: &FmtArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     }
     if !run.diags.is_empty() {
         ui.diagnostics(&run.diags, &run.sources);
+        if run.diags.has_errors() {
+            ui.eprint("\n");
+        }
     }
     if run.diags.has_errors() {
         return Ok(ExitCode::from(2));

@@ -74,9 +74,27 @@ fn main() -> ExitCode {
         }
     }
     init_tracing();
+    // Terraform's older commands print a blank line after error diagnostics.
+    let legacy = matches!(
+        cli.command,
+        Some(
+            Command::Console(_)
+                | Command::Fmt(_)
+                | Command::ForceUnlock(_)
+                | Command::Taint(_)
+                | Command::Untaint(_)
+                | Command::State(_)
+        )
+    );
     match run(cli, &ui) {
         Ok(code) => code,
-        Err(err) => report_error(&err, &ui),
+        Err(err) => {
+            let code = report_error(&err, &ui);
+            if legacy {
+                ui.eprint("\n");
+            }
+            code
+        }
     }
 }
 
@@ -179,6 +197,24 @@ fn report_clap_error(err: &clap::Error, argv: &[std::ffi::OsString], ui: &Ui) ->
                 "flag provided but not defined: {}",
                 flag.strip_prefix('-').unwrap_or(flag)
             )
+        }
+        (ErrorKind::InvalidValue | ErrorKind::ValueValidation, Some(arg)) => {
+            let arg = arg.to_string();
+            let flag = arg
+                .trim_start_matches('-')
+                .split(['[', ' ', '='])
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let value = err
+                .get(clap::error::ContextKind::InvalidValue)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            if arg.contains("<BOOL>") {
+                format!("invalid boolean value {value:?} for -{flag}: parse error")
+            } else {
+                format!("invalid value {value:?} for flag -{flag}: parse error")
+            }
         }
         _ => err.render().to_string().replace("'--", "'-"),
     };
