@@ -49,7 +49,17 @@ pub fn wants_no_color(args: &[OsString]) -> bool {
     args.iter()
         .skip(1)
         .take_while(|a| a.to_str() != Some("--"))
-        .any(|a| matches!(a.to_str(), Some("--no-color" | "-no-color")))
+        .filter_map(|a| a.to_str())
+        .filter_map(|a| {
+            a.strip_prefix("--no-color")
+                .or_else(|| a.strip_prefix("-no-color"))
+        })
+        .any(|rest| {
+            rest.is_empty()
+                || rest
+                    .strip_prefix('=')
+                    .is_some_and(|v| crate::args::parse_go_bool(v) == Ok(true))
+        })
 }
 
 #[cfg(test)]
@@ -80,6 +90,23 @@ mod tests {
             let got = normalize(args);
             let got: Vec<&str> = got.iter().skip(1).map(|a| a.to_str().unwrap()).collect();
             assert_eq!(&got, want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn no_color_detection() {
+        for (args, want) in [
+            (&["plan", "-no-color"][..], true),
+            (&["plan", "--no-color=true"], true),
+            (&["plan", "--no-color=false"], false),
+            (&["plan", "--", "-no-color"], false),
+            (&["plan"], false),
+        ] {
+            let argv: Vec<OsString> = std::iter::once("gitform")
+                .chain(args.iter().copied())
+                .map(OsString::from)
+                .collect();
+            assert_eq!(wants_no_color(&argv), want, "{args:?}");
         }
     }
 }

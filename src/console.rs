@@ -103,10 +103,7 @@ fn interactive(
                 }
             }
             Outcome::Exit => return Ok(ExitCode::SUCCESS),
-            Outcome::Error(diags) => {
-                ui.diagnostics(&diags, &sources);
-                ui.eprint("\n");
-            }
+            Outcome::Error(diags) => ui.diagnostics(&diags, &sources),
         }
         ui.println("");
     }
