@@ -41,6 +41,8 @@ struct Case {
 struct CaseResult {
     expr: String,
     failure: Option<String>,
+    /// Something worth reporting that does not fail the case.
+    note: Option<String>,
 }
 
 fn conformance_dir() -> PathBuf {
@@ -104,6 +106,7 @@ fn load_known_failures(cases: &[Case]) -> BTreeMap<String, String> {
 
 /// Runs `jsonencode(EXPR)` through `gitform console` and judges the result.
 fn run_case(case: &Case, workdir: &Path) -> CaseResult {
+    let mut note = None;
     let failure = match Command::cargo_bin("gitform") {
         Err(e) => Some(format!("cannot find the gitform binary: {e}")),
         Ok(mut cmd) => {
@@ -118,13 +121,17 @@ fn run_case(case: &Case, workdir: &Path) -> CaseResult {
                 .output();
             match output {
                 Err(e) => Some(format!("could not run gitform console: {e}")),
-                Ok(out) => judge(case, &out),
+                Ok(out) => {
+                    note = error_summary_note(case, &out);
+                    judge(case, &out)
+                }
             }
         }
     };
     CaseResult {
         expr: case.expr.clone(),
         failure,
+        note,
     }
 }
 
@@ -157,6 +164,21 @@ fn judge(case: &Case, out: &std::process::Output) -> Option<String> {
             }
         }
     }
+}
+
+/// For a case Terraform rejects: the error summaries when gitform's first
+/// differs from Terraform's (the case still passes; the exit code decides).
+fn error_summary_note(case: &Case, out: &std::process::Output) -> Option<String> {
+    let want = case.tf_error.as_deref()?;
+    if out.status.success() {
+        return None;
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let got = stderr
+        .lines()
+        .find_map(|l| l.split_once("Error: ").map(|(_, summary)| summary.trim()))
+        .unwrap_or("");
+    (got != want).then(|| format!("error summary \"{got}\", Terraform's is \"{want}\""))
 }
 
 fn first_lines(s: &str, n: usize) -> String {
@@ -346,6 +368,10 @@ fn functions_conformance() {
     let mut regressions = Vec::new();
     let mut known_failing = Vec::new();
     let mut now_passing = Vec::new();
+    let notes: Vec<String> = results
+        .iter()
+        .filter_map(|r| Some(format!("{}\t{}", r.expr, r.note.as_ref()?)))
+        .collect();
     for r in &results {
         match (&r.failure, known.get(&r.expr)) {
             (Some(why), None) => regressions.push(format!("{}\t{why}", r.expr)),
@@ -371,6 +397,12 @@ fn functions_conformance() {
             now_passing.len()
         );
         for line in &now_passing {
+            println!("  {line}");
+        }
+    }
+    if !notes.is_empty() {
+        println!("\nnotes, not failures ({}):", notes.len());
+        for line in &notes {
             println!("  {line}");
         }
     }
@@ -523,4 +555,29 @@ fn outputs_are_judged() {
         let got = judge(&case, &output(code, stdout, stderr));
         assert_eq!(got.as_deref(), want, "stdout {stdout:?} stderr {stderr:?}");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn differing_error_summaries_are_noted() {
+    use std::os::unix::process::ExitStatusExt;
+    let stderr = "╷\n│ Error: Invalid function argument\n│\n│ detail\n╵\n";
+    let out = std::process::Output {
+        status: std::process::ExitStatus::from_raw(1 << 8),
+        stdout: Vec::new(),
+        stderr: stderr.as_bytes().to_vec(),
+    };
+    let case = |error: &str| Case {
+        expr: "f()".to_string(),
+        tf_json: serde_json::Value::Null,
+        tf_error: Some(error.to_string()),
+    };
+    assert_eq!(
+        error_summary_note(&case("Invalid function argument"), &out),
+        None
+    );
+    assert_eq!(
+        error_summary_note(&case("Error in function call"), &out).as_deref(),
+        Some("error summary \"Invalid function argument\", Terraform's is \"Error in function call\"")
+    );
 }
