@@ -437,11 +437,7 @@ fn plan_then_apply(
     let plan = make_plan(&ws, state.clone(), op, mode, ui, progress.clone())?;
     ui.print(render_plan(&plan, RenderOptions { color: ui.color }));
     if !plan.has_changes() {
-        let mode = plan.mode;
-        return run_apply(&ws, state, plan, op.parallelism, ui, progress, operation).map(|c| {
-            let _ = mode;
-            c
-        });
+        return run_apply(&ws, state, plan, op.parallelism, ui, progress, operation);
     }
     ui.println("");
     confirm(ui, plan.mode, auto_approve)?;

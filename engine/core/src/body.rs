@@ -33,7 +33,6 @@ pub fn decode_body(
                     "An argument named \"{}\" is not expected here.{}",
                     a.name,
                     crate::graph::suggestion(&a.name, names, "")
-                        .replace(" Did you mean \"", " Did you mean \"")
                 )
             };
             diags.push(

@@ -216,10 +216,7 @@ fn resolve_provider(root: &Module, path: &ModulePath, name: &str, alias: Option<
     let mut cur = path.clone();
     let mut name = name.to_string();
     let mut alias = alias.map(str::to_string);
-    loop {
-        let Some(m) = module_at(root, &cur) else {
-            break;
-        };
+    while let Some(m) = module_at(root, &cur) {
         if m.provider(&name, alias.as_deref()).is_some() {
             return NodeKey::Provider(cur, name, alias);
         }
@@ -454,23 +451,12 @@ impl EdgeBuilder<'_> {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct RefContext<'a> {
     counted: bool,
     for_each: bool,
     allow_self: bool,
     extra_locals: &'a [&'a str],
-}
-
-impl Default for RefContext<'_> {
-    fn default() -> Self {
-        RefContext {
-            counted: false,
-            for_each: false,
-            allow_self: false,
-            extra_locals: &[],
-        }
-    }
 }
 
 fn module_name(path: &ModulePath) -> String {

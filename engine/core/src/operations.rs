@@ -188,6 +188,7 @@ fn active_nodes(graph: &Graph, opts: &PlanOptions) -> Option<HashSet<NodeKey>> {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn new_run(
     ws: &Workspace,
     graph: Graph,

@@ -88,7 +88,7 @@ pub fn render_plan(plan: &Plan, opts: RenderOptions) -> String {
         return out;
     }
     if changes.is_empty() && output_changes.is_empty() {
-        out.push_str("\n");
+        out.push('\n');
         out.push_str(&st.bold("No changes."));
         out.push_str(&st.bold(" Your infrastructure matches the configuration."));
         out.push_str(

@@ -171,10 +171,8 @@ impl Scope {
                     };
                     table.entry(t.clone()).or_default().insert(n.clone(), v);
                 }
-                Dep::Module(n, _) => {
-                    if !modules.contains_key(n) {
-                        modules.insert(n.clone(), self.module_call_value(mi, n));
-                    }
+                Dep::Module(n, _) if !modules.contains_key(n) => {
+                    modules.insert(n.clone(), self.module_call_value(mi, n));
                 }
                 _ => {}
             }

@@ -23,18 +23,18 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+mod collection;
 mod crypto;
 mod datetime;
 mod encoding;
 mod filesystem;
-mod network;
-mod typeconv;
-mod collection;
 mod format;
+mod network;
 mod numeric;
 mod regexp;
 mod sets;
 mod string;
+mod typeconv;
 
 /// Renders a template for `templatefile`: receives the template text, the
 /// file name (for diagnostics) and the variables object, and returns the
@@ -63,7 +63,10 @@ impl std::fmt::Debug for FuncContext {
 
 impl FuncContext {
     pub fn new(base_dir: impl Into<PathBuf>) -> FuncContext {
-        FuncContext { base_dir: base_dir.into(), template: None }
+        FuncContext {
+            base_dir: base_dir.into(),
+            template: None,
+        }
     }
 
     pub fn base_dir(&self) -> &Path {
@@ -81,7 +84,11 @@ pub enum FuncError {
     Arity { message: String },
     /// "Invalid value for "{param}" parameter: {message}."
     #[error("Invalid value for \"{param}\" parameter: {message}.")]
-    Arg { arg: usize, param: String, message: String },
+    Arg {
+        arg: usize,
+        param: String,
+        message: String,
+    },
     /// Any other failure ("Invalid function argument" / "Error in function call").
     #[error("{message}")]
     Call { arg: Option<usize>, message: String },
@@ -90,12 +97,18 @@ pub enum FuncError {
 impl FuncError {
     /// A failure of the call itself, not tied to an argument.
     pub fn call(message: impl Into<String>) -> FuncError {
-        FuncError::Call { arg: None, message: message.into() }
+        FuncError::Call {
+            arg: None,
+            message: message.into(),
+        }
     }
 
     /// A failure caused by argument `arg` (0-based).
     pub fn arg(arg: usize, message: impl Into<String>) -> FuncError {
-        FuncError::Call { arg: Some(arg), message: message.into() }
+        FuncError::Call {
+            arg: Some(arg),
+            message: message.into(),
+        }
     }
 
     /// The 0-based index of the argument at fault, if any.
@@ -128,7 +141,13 @@ pub struct Param {
 
 impl Param {
     pub fn new(name: &'static str, ty: Type) -> Param {
-        Param { name, ty, allow_null: false, allow_unknown: false, allow_marked: false }
+        Param {
+            name,
+            ty,
+            allow_null: false,
+            allow_unknown: false,
+            allow_marked: false,
+        }
     }
 
     pub fn allow_null(mut self) -> Param {
@@ -159,7 +178,13 @@ pub struct FuncSpec {
 
 impl FuncSpec {
     pub fn new(name: &'static str, params: Vec<Param>, ret: Type, imp: FuncImpl) -> FuncSpec {
-        FuncSpec { name, params, variadic: None, ret, imp }
+        FuncSpec {
+            name,
+            params,
+            variadic: None,
+            ret,
+            imp,
+        }
     }
 
     pub fn variadic(mut self, p: Param) -> FuncSpec {
@@ -206,7 +231,9 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 /// Calls function `name` with `args`, doing the common argument handling
 /// described in the crate docs.
 pub fn call(name: &str, args: Vec<Value>, ctx: &FuncContext) -> FuncResult {
-    let spec = table().get(name).ok_or_else(|| FuncError::UnknownFunction(name.to_string()))?;
+    let spec = table()
+        .get(name)
+        .ok_or_else(|| FuncError::UnknownFunction(name.to_string()))?;
     call_spec(spec, args, ctx)
 }
 
@@ -219,9 +246,17 @@ pub fn call_spec(spec: &FuncSpec, args: Vec<Value>, ctx: &FuncContext) -> FuncRe
         } else {
             fixed.to_string()
         };
-        let noun = if fixed == 1 && spec.variadic.is_none() { "argument" } else { "arguments" };
+        let noun = if fixed == 1 && spec.variadic.is_none() {
+            "argument"
+        } else {
+            "arguments"
+        };
         return Err(FuncError::Arity {
-            message: format!("Function \"{}\" expects {want} {noun}, but {} were given.", spec.name, args.len()),
+            message: format!(
+                "Function \"{}\" expects {want} {noun}, but {} were given.",
+                spec.name,
+                args.len()
+            ),
         });
     }
     let mut marked = false;

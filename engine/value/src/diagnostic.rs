@@ -29,7 +29,11 @@ pub struct SourceRange {
 
 impl fmt::Display for SourceRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.filename, self.start.line, self.start.column)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.filename, self.start.line, self.start.column
+        )
     }
 }
 
@@ -56,10 +60,19 @@ impl LineIndex {
             b -= 1;
         }
         let column = src[start..b].chars().count() + 1;
-        Pos { line: line + 1, column, byte }
+        Pos {
+            line: line + 1,
+            column,
+            byte,
+        }
     }
 
-    pub fn range(&self, filename: &Arc<str>, src: &str, bytes: std::ops::Range<usize>) -> SourceRange {
+    pub fn range(
+        &self,
+        filename: &Arc<str>,
+        src: &str,
+        bytes: std::ops::Range<usize>,
+    ) -> SourceRange {
         SourceRange {
             filename: filename.clone(),
             start: self.pos(src, bytes.start),
@@ -81,7 +94,11 @@ impl SourceFile {
     pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> SourceFile {
         let text = text.into();
         let lines = LineIndex::new(&text);
-        SourceFile { name: name.into(), text, lines }
+        SourceFile {
+            name: name.into(),
+            text,
+            lines,
+        }
     }
 
     /// The source range of a byte range of this file.
@@ -116,7 +133,10 @@ impl Diagnostic {
     }
 
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, detail) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(summary, detail)
+        }
     }
 
     pub fn with_range(mut self, range: Option<SourceRange>) -> Diagnostic {

@@ -43,7 +43,9 @@ impl Number {
         if body.is_empty() || !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
             return None;
         }
-        if body.contains(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))) {
+        if body
+            .contains(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')))
+        {
             return None;
         }
         BigDecimal::from_str(s).ok().map(|d| Number(d.normalized()))

@@ -65,9 +65,15 @@ impl Value {
             Value::Bool(_) => Type::Bool,
             Value::Number(_) => Type::Number,
             Value::String(_) => Type::String,
-            Value::List(v) => Type::List(Box::new(v.first().map(|e| e.ty()).unwrap_or(Type::Dynamic))),
-            Value::Set(v) => Type::Set(Box::new(v.first().map(|e| e.ty()).unwrap_or(Type::Dynamic))),
-            Value::Map(m) => Type::Map(Box::new(m.values().next().map(|e| e.ty()).unwrap_or(Type::Dynamic))),
+            Value::List(v) => {
+                Type::List(Box::new(v.first().map(|e| e.ty()).unwrap_or(Type::Dynamic)))
+            }
+            Value::Set(v) => {
+                Type::Set(Box::new(v.first().map(|e| e.ty()).unwrap_or(Type::Dynamic)))
+            }
+            Value::Map(m) => Type::Map(Box::new(
+                m.values().next().map(|e| e.ty()).unwrap_or(Type::Dynamic),
+            )),
             Value::Tuple(v) => Type::Tuple(v.iter().map(|e| e.ty()).collect()),
             Value::Object(m) => Type::object(m.iter().map(|(k, v)| (k.clone(), v.ty()))),
             Value::Sensitive(v) => v.ty(),
@@ -96,7 +102,9 @@ impl Value {
         match self {
             Value::Unknown(_) => false,
             Value::Sensitive(v) => v.is_wholly_known(),
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().all(Value::is_wholly_known)
+            }
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             _ => true,
         }
@@ -111,7 +119,9 @@ impl Value {
     pub fn contains_sensitive(&self) -> bool {
         match self {
             Value::Sensitive(_) => true,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().any(Value::contains_sensitive),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().any(Value::contains_sensitive)
+            }
             Value::Map(m) | Value::Object(m) => m.values().any(Value::contains_sensitive),
             _ => false,
         }
@@ -163,11 +173,25 @@ impl Value {
                 *found = true;
                 v.unmark_deep_inner(found)
             }
-            Value::List(v) => Value::List(v.into_iter().map(|e| e.unmark_deep_inner(found)).collect()),
-            Value::Set(v) => Value::Set(v.into_iter().map(|e| e.unmark_deep_inner(found)).collect()),
-            Value::Tuple(v) => Value::Tuple(v.into_iter().map(|e| e.unmark_deep_inner(found)).collect()),
-            Value::Map(m) => Value::Map(m.into_iter().map(|(k, e)| (k, e.unmark_deep_inner(found))).collect()),
-            Value::Object(m) => Value::Object(m.into_iter().map(|(k, e)| (k, e.unmark_deep_inner(found))).collect()),
+            Value::List(v) => {
+                Value::List(v.into_iter().map(|e| e.unmark_deep_inner(found)).collect())
+            }
+            Value::Set(v) => {
+                Value::Set(v.into_iter().map(|e| e.unmark_deep_inner(found)).collect())
+            }
+            Value::Tuple(v) => {
+                Value::Tuple(v.into_iter().map(|e| e.unmark_deep_inner(found)).collect())
+            }
+            Value::Map(m) => Value::Map(
+                m.into_iter()
+                    .map(|(k, e)| (k, e.unmark_deep_inner(found)))
+                    .collect(),
+            ),
+            Value::Object(m) => Value::Object(
+                m.into_iter()
+                    .map(|(k, e)| (k, e.unmark_deep_inner(found)))
+                    .collect(),
+            ),
             v => v,
         }
     }
@@ -200,8 +224,12 @@ impl Value {
             v => v,
         };
         let next = match (this, first) {
-            (Value::Object(m) | Value::Map(m), PathStep::Attr(k) | PathStep::Key(k)) => m.get_mut(k)?,
-            (Value::List(v) | Value::Tuple(v) | Value::Set(v), PathStep::Index(i)) => v.get_mut(usize::try_from(*i).ok()?)?,
+            (Value::Object(m) | Value::Map(m), PathStep::Attr(k) | PathStep::Key(k)) => {
+                m.get_mut(k)?
+            }
+            (Value::List(v) | Value::Tuple(v) | Value::Set(v), PathStep::Index(i)) => {
+                v.get_mut(usize::try_from(*i).ok()?)?
+            }
             _ => return None,
         };
         next.get_path_mut(rest)
@@ -212,8 +240,12 @@ impl Value {
         let mut cur = self;
         for step in &path.0 {
             cur = match (cur.unmarked(), step) {
-                (Value::Object(m) | Value::Map(m), PathStep::Attr(k) | PathStep::Key(k)) => m.get(k)?,
-                (Value::List(v) | Value::Tuple(v) | Value::Set(v), PathStep::Index(i)) => v.get(usize::try_from(*i).ok()?)?,
+                (Value::Object(m) | Value::Map(m), PathStep::Attr(k) | PathStep::Key(k)) => {
+                    m.get(k)?
+                }
+                (Value::List(v) | Value::Tuple(v) | Value::Set(v), PathStep::Index(i)) => {
+                    v.get(usize::try_from(*i).ok()?)?
+                }
                 _ => return None,
             };
         }
@@ -319,7 +351,9 @@ pub fn canonical_cmp(a: &Value, b: &Value) -> Ordering {
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Number(x), Value::Number(y)) => x.cmp(y),
         (Value::String(x), Value::String(y)) => x.cmp(y),
-        (Value::List(x), Value::List(y)) | (Value::Set(x), Value::Set(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+        (Value::List(x), Value::List(y))
+        | (Value::Set(x), Value::Set(y))
+        | (Value::Tuple(x), Value::Tuple(y)) => {
             for (p, q) in x.iter().zip(y) {
                 let o = canonical_cmp(p, q);
                 if o != Ordering::Equal {
@@ -386,10 +420,16 @@ mod tests {
     fn sensitive_paths_round_trip() {
         let v = Value::object([
             ("a", Value::from("x").sensitive()),
-            ("b", Value::Tuple(vec![Value::int(1), Value::int(2).sensitive()])),
+            (
+                "b",
+                Value::Tuple(vec![Value::int(1), Value::int(2).sensitive()]),
+            ),
         ]);
         let paths = v.sensitive_paths();
-        assert_eq!(paths.iter().map(|p| p.to_string()).collect::<Vec<_>>(), ["a", "b[1]"]);
+        assert_eq!(
+            paths.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            ["a", "b[1]"]
+        );
         let (plain, had) = v.clone().unmark_deep();
         assert!(had);
         assert!(!plain.contains_sensitive());
