@@ -980,3 +980,56 @@ pub async fn import(
     let _ = res;
     diags
 }
+
+/// The root module's scope with the recorded state: variables, locals,
+/// and every resource, data source and module output as the state holds
+/// them (unknown when not recorded). Nothing is refreshed or planned. For
+/// `gitform console`.
+pub async fn eval_scope(
+    ws: &Workspace,
+    state: Option<Arc<dyn StateStore>>,
+    inputs: BTreeMap<String, Value>,
+) -> (gitform_lang::EvalContext, Diagnostics) {
+    let prior = match &state {
+        Some(s) => match load_prior(s.as_ref()) {
+            Ok(p) => p,
+            Err(d) => return (gitform_lang::EvalContext::new(), d),
+        },
+        None => HashMap::new(),
+    };
+    let store: Arc<dyn StateStore> = match state {
+        Some(s) => s,
+        None => match gitform_state::SqliteStore::open_in_memory() {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                return (
+                    gitform_lang::EvalContext::new(),
+                    Diagnostic::error("Failed to open a state", e.to_string()).into(),
+                )
+            }
+        },
+    };
+    let mut graph = ws.graph.clone();
+    add_orphans(&mut graph, &prior);
+    let opts = PlanOptions {
+        refresh: false,
+        ..Default::default()
+    };
+    let run = new_run(
+        ws,
+        graph,
+        store,
+        Phase::Plan(opts),
+        prior,
+        inputs,
+        1,
+        Arc::new(crate::run::Silent),
+        Some(HashSet::new()),
+        HashMap::new(),
+    );
+    walk_run(&run).await;
+    let diags = std::mem::take(&mut run.results.lock().unwrap_or_else(|e| e.into_inner()).diags);
+    let scope = run.scope.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = scope.full_context(&crate::address::ModuleInstance::root(), &ws.dir);
+    (ctx, diags)
+}

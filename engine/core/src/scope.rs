@@ -131,6 +131,25 @@ impl Scope {
         assemble(exp, &by_key)
     }
 
+    /// A context with every name of module instance `mi` in scope: all
+    /// variables, locals, resources, data sources and module calls (for
+    /// `gitform console`).
+    pub fn full_context(&self, mi: &ModuleInstance, module_dir: &std::path::Path) -> EvalContext {
+        let Some(m) = self.modules.get(mi) else {
+            return self.context(mi, module_dir, &[]);
+        };
+        let mut deps: Vec<Dep> = Vec::new();
+        deps.extend(m.vars.keys().map(|n| Dep::Var(n.clone())));
+        deps.extend(m.locals.keys().map(|n| Dep::Local(n.clone())));
+        deps.extend(
+            m.resources
+                .keys()
+                .map(|(mode, t, n)| Dep::Resource(*mode, t.clone(), n.clone())),
+        );
+        deps.extend(m.calls.keys().map(|n| Dep::Module(n.clone(), None)));
+        self.context(mi, module_dir, &deps)
+    }
+
     /// An evaluation context for an expression of module instance `mi`
     /// with the given dependencies. `module_dir` is the module's directory.
     pub fn context(

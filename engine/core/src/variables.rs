@@ -6,7 +6,7 @@
 //! and `*.auto.tfvars.json` in lexical order, then `-var` and `-var-file`
 //! in the order given on the command line.
 
-use gitform_config::{load_tfvars, Expr, Module, Variable};
+use gitform_config::{load_tfvars, load_tfvars_json, Expr, Module, Variable};
 use gitform_lang::{eval, parse_expression, parse_type_constraint, EvalContext};
 use gitform_value::convert::convert;
 use gitform_value::{Diagnostic, Diagnostics, Type, Value};
@@ -48,7 +48,7 @@ pub fn collect_root_values(
                     name.to_string(),
                     Raw::Text {
                         text: v.clone(),
-                        source: format!("environment variable {k}"),
+                        source: format!("the {k} environment variable"),
                     },
                 );
             }
@@ -98,7 +98,7 @@ pub fn collect_root_values(
                     name.to_string(),
                     Raw::Text {
                         text: value.to_string(),
-                        source: "the command line".into(),
+                        source: format!("-var=\"{name}=...\""),
                     },
                 );
             }
@@ -123,7 +123,26 @@ pub fn collect_root_values(
         match r {
             Raw::Text { text, source } => {
                 let ty = declared_type(decl).unwrap_or(Type::Dynamic);
-                if ty == Type::String || ty == Type::Dynamic && !looks_like_expression(&text) {
+                if ty.is_primitive() {
+                    // Primitive values are taken literally, then converted.
+                    match convert(Value::String(text), &ty) {
+                        Ok(v) => {
+                            out.insert(name, v);
+                        }
+                        Err(e) => diags.push(
+                            Diagnostic::error(
+                                "Invalid value for input variable",
+                                format!(
+                                    "Unsuitable value for var.{name} set using {source}: {}.",
+                                    e.message
+                                ),
+                            )
+                            .with_range(Some(decl.decl_range.clone())),
+                        ),
+                    }
+                    continue;
+                }
+                if ty == Type::Dynamic && !looks_like_expression(&text) {
                     out.insert(name, Value::String(text));
                     continue;
                 }
@@ -188,7 +207,11 @@ fn read_var_file(
             return;
         }
     };
-    let (values, d) = load_tfvars(&name, &text);
+    let (values, d) = if name.ends_with(".json") {
+        load_tfvars_json(&name, &text)
+    } else {
+        load_tfvars(&name, &text)
+    };
     diags.extend(d);
     for (var, expr) in values {
         if module.variable(&var).is_none() {
