@@ -254,21 +254,36 @@ async fn with_ticker<F: std::future::Future>(
 
 fn take_lock(
     state: &Arc<dyn StateStore>,
-    enabled: bool,
+    lock: &crate::args::LockArgs,
+    path: Option<&Path>,
     operation: &str,
     ui: &Ui,
 ) -> anyhow::Result<Option<gitform_engine::lock::LockGuard>> {
-    if !enabled {
+    if !lock.lock {
         return Ok(None);
     }
-    let guard =
-        gitform_engine::lock::acquire(state.clone(), operation).map_err(|d| fail(d, None))?;
+    let guard = match gitform_engine::lock::acquire(state.clone(), operation, lock.lock_timeout) {
+        Ok(g) => g,
+        Err(gitform_engine::lock::LockError::Held(info)) => {
+            return Err(crate::state_access::lock_held_error(
+                &state_path(path),
+                "the state is locked by another process",
+                &info,
+            )
+            .into())
+        }
+        Err(e) => {
+            return Err(
+                DiagnosticsError::error("Error acquiring the state lock", e.to_string()).into(),
+            )
+        }
+    };
     if let Some(prev) = &guard.took_over {
         ui.warning(
             "Took over a stale state lock",
             format!(
-                "The previous lock (ID {}, {} by {} on {}, pid {}) was held by a process that is gone or whose lock expired. gitform took it over.",
-                prev.id, prev.operation, prev.holder, prev.host, prev.pid
+                "The state lock {} held by {} (pid {}, operation {:?}) had expired or its process had exited, so it was taken over.",
+                prev.id, prev.holder, prev.pid, prev.operation
             ),
         );
     }
@@ -299,7 +314,13 @@ fn make_plan(
 pub fn plan(args: &PlanArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     let ws = load_workspace(ui)?;
     let state = open_state(args.op.state.as_deref())?;
-    let _lock = take_lock(&state, args.op.lock.lock, "OperationTypePlan", ui)?;
+    let _lock = take_lock(
+        &state,
+        &args.op.lock,
+        args.op.state.as_deref(),
+        "OperationTypePlan",
+        ui,
+    )?;
     let progress = Arc::new(Progress {
         in_flight: Mutex::new(HashMap::new()),
         quiet: args.op.json,
@@ -429,7 +450,7 @@ fn plan_then_apply(
 ) -> anyhow::Result<ExitCode> {
     let ws = load_workspace(ui)?;
     let state = open_state(op.state.as_deref())?;
-    let _lock = take_lock(&state, op.lock.lock, operation, ui)?;
+    let _lock = take_lock(&state, &op.lock, op.state.as_deref(), operation, ui)?;
     let progress = Arc::new(Progress {
         in_flight: Mutex::new(HashMap::new()),
         quiet: false,
@@ -468,7 +489,13 @@ pub fn apply(args: &ApplyArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     })?;
     let ws = load_workspace(ui)?;
     let state = open_state(args.op.state.as_deref())?;
-    let _lock = take_lock(&state, args.op.lock.lock, "OperationTypeApply", ui)?;
+    let _lock = take_lock(
+        &state,
+        &args.op.lock,
+        args.op.state.as_deref(),
+        "OperationTypeApply",
+        ui,
+    )?;
     let progress = Arc::new(Progress {
         in_flight: Mutex::new(HashMap::new()),
         quiet: false,
@@ -506,7 +533,13 @@ pub fn refresh(args: &RefreshArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     };
     let ws = load_workspace(ui)?;
     let state = open_state(op.state.as_deref())?;
-    let _lock = take_lock(&state, op.lock.lock, "OperationTypeRefresh", ui)?;
+    let _lock = take_lock(
+        &state,
+        &op.lock,
+        op.state.as_deref(),
+        "OperationTypeRefresh",
+        ui,
+    )?;
     let progress = Arc::new(Progress {
         in_flight: Mutex::new(HashMap::new()),
         quiet: false,
@@ -641,7 +674,13 @@ pub fn import(args: &ImportArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         .map_err(|e| DiagnosticsError::error("Invalid address", e.to_string()))?;
     let ws = load_workspace(ui)?;
     let state = open_state(args.state.as_deref())?;
-    let _lock = take_lock(&state, args.lock.lock, "OperationTypeImport", ui)?;
+    let _lock = take_lock(
+        &state,
+        &args.lock,
+        args.state.as_deref(),
+        "OperationTypeImport",
+        ui,
+    )?;
     let values = inputs(&ws, &args.vars, ui)?;
     let rt = runtime()?;
     ui.println(format!("{addr}: Importing from ID {:?}...", args.id));

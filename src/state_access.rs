@@ -3,19 +3,11 @@
 use crate::args::LockArgs;
 use crate::diag_error::DiagnosticsError;
 use crate::ui::Ui;
-use gitform_state::{LockInfo, LockRequest, SqliteStore, StateError, StateStore};
+use gitform_state::{LockInfo, SqliteStore, StateError, StateStore};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// The state database of a working directory, relative to it.
 pub const DEFAULT_STATE_PATH: &str = ".gitform/state.db";
-
-/// Seconds after its last heartbeat a lock taken by the CLI becomes stale.
-/// Long operations should call `StateStore::refresh_lock` well within this.
-pub const LOCK_TTL_SECS: u64 = 300;
-
-/// How often a held lock is retried while `-lock-timeout` runs.
-const LOCK_RETRY_INTERVAL: Duration = Duration::from_millis(250);
 
 /// The state path: the `-state` flag, or [`DEFAULT_STATE_PATH`] (relative to
 /// the working directory, i.e. after `-chdir`).
@@ -45,25 +37,7 @@ pub fn state_error(summary: &str, err: &StateError) -> DiagnosticsError {
 
 /// `user@host`, as Terraform records a lock's holder.
 pub fn lock_holder() -> String {
-    format!("{}@{}", user_name(), host_name())
-}
-
-fn user_name() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// The host name (from the kernel, `/etc/hostname` or `$HOSTNAME`).
-pub fn host_name() -> String {
-    ["/proc/sys/kernel/hostname", "/etc/hostname"]
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "localhost".to_string())
+    gitform_engine::lock::who()
 }
 
 /// A held state lock, released when dropped.
@@ -105,51 +79,35 @@ pub fn lock_state<'a>(
     if !args.lock {
         return Ok(StateLock { store, info: None });
     }
-    let request = LockRequest {
-        operation: operation.to_string(),
-        holder: lock_holder(),
-        host: host_name(),
-        pid: std::process::id(),
-        ttl_secs: LOCK_TTL_SECS,
-    };
-    let deadline = Instant::now() + args.lock_timeout;
-    loop {
-        match store.acquire_lock(request.clone()) {
-            Ok(acquired) => {
-                if let Some(old) = &acquired.took_over {
-                    ui.warning(
-                        "Took over a stale state lock",
-                        format!(
-                            "The state lock {} held by {} (pid {}, operation {:?}) had expired or its process had exited, so it was taken over.",
-                            old.id, old.holder, old.pid, old.operation
-                        ),
-                    );
-                }
-                return Ok(StateLock {
-                    store,
-                    info: Some(acquired.info),
-                });
+    match gitform_engine::lock::acquire_with(
+        store,
+        gitform_engine::lock::request(operation),
+        args.lock_timeout,
+    ) {
+        Ok(acquired) => {
+            if let Some(old) = &acquired.took_over {
+                ui.warning(
+                    "Took over a stale state lock",
+                    format!(
+                        "The state lock {} held by {} (pid {}, operation {:?}) had expired or its process had exited, so it was taken over.",
+                        old.id, old.holder, old.pid, old.operation
+                    ),
+                );
             }
-            Err(StateError::LockHeld(info)) => {
-                if Instant::now() >= deadline {
-                    return Err(lock_held_error(
-                        path,
-                        "the state is locked by another process",
-                        &info,
-                    ));
-                }
-                std::thread::sleep(LOCK_RETRY_INTERVAL);
-            }
-            Err(StateError::Busy(_)) if Instant::now() < deadline => {
-                std::thread::sleep(LOCK_RETRY_INTERVAL);
-            }
-            Err(e) => {
-                return Err(DiagnosticsError::error(
-                    "Error acquiring the state lock",
-                    format!("Error message: {e}\n\n{LOCK_ADVICE}"),
-                ))
-            }
+            Ok(StateLock {
+                store,
+                info: Some(acquired.info),
+            })
         }
+        Err(gitform_engine::lock::LockError::Held(info)) => Err(lock_held_error(
+            path,
+            "the state is locked by another process",
+            &info,
+        )),
+        Err(e) => Err(DiagnosticsError::error(
+            "Error acquiring the state lock",
+            format!("Error message: {e}\n\n{LOCK_ADVICE}"),
+        )),
     }
 }
 

@@ -1,8 +1,7 @@
 //! The state lock, held for the length of an operation and kept alive by
 //! a heartbeat, so that a crashed holder's lock expires.
 
-use gitform_state::{LockInfo, LockRequest, StateError, StateStore};
-use gitform_value::{Diagnostic, Diagnostics};
+use gitform_state::{LockAcquired, LockInfo, LockRequest, StateError, StateStore};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,11 +21,12 @@ pub struct LockGuard {
 
 /// This machine's name.
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
         .map(|s| s.trim().to_string())
-        .ok()
         .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|v| !v.is_empty()))
         .unwrap_or_else(|| "localhost".to_string())
 }
 
@@ -38,22 +38,61 @@ pub fn who() -> String {
     format!("{user}@{}", hostname())
 }
 
-/// Takes the state lock for `operation`, or fails at once naming the holder.
-pub fn acquire(state: Arc<dyn StateStore>, operation: &str) -> Result<LockGuard, Diagnostics> {
-    let req = LockRequest {
+/// Why the lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Someone else holds it (after retrying for the timeout).
+    #[error("the state is locked by another process")]
+    Held(Box<LockInfo>),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// How long to wait between attempts while a lock is held.
+pub const LOCK_RETRY_INTERVAL: Duration = Duration::from_millis(250);
+
+/// A lock request for this process.
+pub fn request(operation: &str) -> LockRequest {
+    LockRequest {
         operation: operation.to_string(),
         holder: who(),
         host: hostname(),
         pid: std::process::id(),
         ttl_secs: LOCK_TTL_SECS,
-    };
-    let acquired = match state.acquire_lock(req) {
-        Ok(a) => a,
-        Err(StateError::LockHeld(info)) => return Err(lock_held(&info).into()),
-        Err(e) => {
-            return Err(Diagnostic::error("Error acquiring the state lock", e.to_string()).into())
+    }
+}
+
+/// Takes the lock, retrying while it is held (or the database is busy)
+/// until `timeout` has passed. With a zero timeout, a held lock fails at once.
+pub fn acquire_with(
+    state: &dyn StateStore,
+    req: LockRequest,
+    timeout: Duration,
+) -> Result<LockAcquired, LockError> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match state.acquire_lock(req.clone()) {
+            Ok(a) => return Ok(a),
+            Err(StateError::LockHeld(info)) => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(LockError::Held(info));
+                }
+            }
+            Err(StateError::Busy(_)) if std::time::Instant::now() < deadline => {}
+            Err(e) => return Err(LockError::State(e)),
         }
-    };
+        std::thread::sleep(LOCK_RETRY_INTERVAL);
+    }
+}
+
+/// Takes the state lock for `operation` and keeps it alive with a
+/// heartbeat until the guard is dropped.
+pub fn acquire(
+    state: Arc<dyn StateStore>,
+    operation: &str,
+    timeout: Duration,
+) -> Result<LockGuard, LockError> {
+    let acquired = acquire_with(state.as_ref(), request(operation), timeout)?;
     let stop = Arc::new(AtomicBool::new(false));
     let heartbeat = {
         let stop = stop.clone();
@@ -84,47 +123,6 @@ pub fn acquire(state: Arc<dyn StateStore>, operation: &str) -> Result<LockGuard,
     })
 }
 
-/// Terraform's "Error acquiring the state lock" diagnostic.
-pub fn lock_held(info: &LockInfo) -> Diagnostic {
-    Diagnostic::error(
-        "Error acquiring the state lock",
-        format!(
-            "The state is locked by another operation.\nLock Info:\n  ID:        {}\n  Operation: {}\n  Who:       {}\n  Host/PID:  {}/{}\n  Created:   {}\n\ngitform acquires a state lock to protect the state from being written\nby multiple users at the same time. Please resolve the issue above and try\nagain. If the holder is gone, `gitform force-unlock {}` removes the lock.",
-            info.id,
-            info.operation,
-            info.holder,
-            info.host,
-            info.pid,
-            format_millis(info.acquired_at),
-            info.id
-        ),
-    )
-}
-
-/// Unix milliseconds as an RFC 3339 UTC time.
-pub fn format_millis(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 impl Drop for LockGuard {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
@@ -132,17 +130,5 @@ impl Drop for LockGuard {
             let _ = h.join();
         }
         let _ = self.state.release_lock(&self.info.id);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formats_times() {
-        assert_eq!(super::format_millis(0), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            super::format_millis(1_795_000_000_000),
-            "2026-11-18T11:06:40Z"
-        );
     }
 }
