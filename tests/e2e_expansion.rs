@@ -6,8 +6,11 @@ mod support;
 
 use support::{action_list, expect_actions, Work};
 
+/// `(address, actions)` pairs a plan must hold.
+type Actions = &'static [(&'static str, &'static str)];
+
 /// (variables, expected actions from the applied default state)
-const COUNT_EACH_STEPS: &[(&[&str], &[(&str, &str)])] = &[
+const COUNT_EACH_STEPS: &[(&[&str], Actions)] = &[
     (
         &["-var", "n=5"],
         &[
