@@ -172,9 +172,10 @@ fn fmt_elapsed(d: Duration) -> String {
 }
 
 impl Observer for Progress {
-    fn refreshing(&self, addr: &InstanceAddr) {
+    fn refreshing(&self, addr: &InstanceAddr, id: Option<&str>) {
         if !self.quiet {
-            line(&format!("{addr}: Refreshing state..."));
+            let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
+            line(&format!("{addr}: Refreshing state...{id}"));
         }
     }
 

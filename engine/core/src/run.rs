@@ -38,7 +38,7 @@ use tokio::sync::Semaphore;
 
 /// Progress reports from a walk, for the terminal or logs.
 pub trait Observer: Send + Sync {
-    fn refreshing(&self, _addr: &InstanceAddr) {}
+    fn refreshing(&self, _addr: &InstanceAddr, _id: Option<&str>) {}
     fn started(&self, _addr: &InstanceAddr, _action: Action) {}
     fn finished(
         &self,
@@ -840,7 +840,8 @@ impl Run {
             return Ok(Vec::new());
         };
         for p in prior {
-            self.observer.refreshing(&p.addr);
+            self.observer
+                .refreshing(&p.addr, p.value.get_attr("id").and_then(|v| v.as_str()));
         }
         let _permit = self.sem.acquire().await;
         let resp = pinst
