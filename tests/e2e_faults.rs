@@ -205,9 +205,9 @@ fn a_second_apply_fails_fast_on_the_lock() {
     let second = second
         .code(1)
         .stderr_has("Error acquiring the state lock")
-        .stderr_has("Operation: OperationTypeApply")
-        .stderr_has("Who:       e2e@")
-        .stderr_has(&format!("/{}", first.id()))
+        .stderr_has("OperationTypeApply")
+        .stderr_has("e2e@")
+        .stderr_has(&first.id().to_string())
         .stderr_has(&lock.id);
     assert!(
         took < Duration::from_secs(3),
