@@ -352,7 +352,6 @@ fn variable_values_are_converted_to_the_declared_type() {
 /// JSON variable files: Terraform reads `terraform.tfvars.json`,
 /// `*.auto.tfvars.json` and `-var-file=*.tfvars.json` as JSON.
 #[test]
-#[ignore = "bug: .tfvars.json files are parsed as HCL (engine/core/src/variables.rs read_var_file calls load_tfvars, never load_tfvars_json)"]
 fn json_variable_files() {
     let cases: &[(&str, &[&str], &str)] = &[
         ("terraform.tfvars.json", &[], "tf-json"),
