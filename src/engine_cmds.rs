@@ -280,13 +280,19 @@ fn take_lock(
         }
     };
     if let Some(prev) = &guard.took_over {
-        ui.warning(
+        // On stderr, so that `-json` output stays a JSON document.
+        let d = gitform_value::Diagnostic::warning(
             "Took over a stale state lock",
             format!(
                 "The state lock {} held by {} (pid {}, operation {:?}) had expired or its process had exited, so it was taken over.",
                 prev.id, prev.holder, prev.pid, prev.operation
             ),
         );
+        ui.eprint(gitform_config::render::render_diagnostics(
+            [&d],
+            &(),
+            &ui.render_options(true),
+        ));
     }
     Ok(Some(guard))
 }
@@ -374,9 +380,9 @@ fn print_outcome(ui: &Ui, out: &ApplyOutcome, mode: PlanMode) {
             c.add, c.change, c.destroy
         )));
     }
-    if mode != PlanMode::Destroy && !out.outputs.is_empty() {
+    if mode != PlanMode::Destroy && out.outputs.values().any(|(v, _)| v.is_wholly_known()) {
         ui.println(ui.colorize("[reset][bold][green]\nOutputs:[reset]\n"));
-        for (name, (v, sensitive)) in &out.outputs {
+        for (name, (v, sensitive)) in out.outputs.iter().filter(|(_, (v, _))| v.is_wholly_known()) {
             let shown = if *sensitive {
                 "<sensitive>".to_string()
             } else {

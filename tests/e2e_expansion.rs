@@ -126,7 +126,6 @@ fn unknown_for_each_key_is_an_error_naming_the_value() {
 /// the resources that the for_each value depends on". Terraform does not
 /// evaluate the for_each of resources outside the targets.
 #[test]
-#[ignore = "bug: apply -target test_resource.a still evaluates terraform_data.fe's for_each and fails with the same Invalid for_each argument error, so the suggested workaround cannot work (engine/core/src/run.rs: expansion is evaluated for nodes outside the targeted set)"]
 fn unknown_for_each_is_resolved_by_a_targeted_apply() {
     let w = Work::fixture("expansion/unknown_for_each");
     w.apply(&["-target", "test_resource.a"]);
@@ -242,7 +241,6 @@ fn module_errors() {
 /// Terraform reports a module call without a required input as a missing
 /// argument of the `module` block, not as a root variable to pass with -var.
 #[test]
-#[ignore = "bug: a module call missing a required input reports `No value for required variable` (advising -var / TF_VAR_, which cannot set a module input) at net/main.tf without a snippet, instead of Terraform's `Missing required argument` at the module block"]
 fn module_call_missing_a_required_input() {
     let w = Work::fixture("expansion/modules");
     w.edit("main.tf", "  name   = \"single\"\n", "");
@@ -256,7 +254,6 @@ fn module_call_missing_a_required_input() {
 /// Terraform explains a dropped module instance with
 /// `# (because module.net[1] is not in configuration)`.
 #[test]
-#[ignore = "bug (wording): the reason reads `(because its module is not in configuration: module.net[1].terraform_data.subnet[0])` instead of Terraform's `(because module.net[1] is not in configuration)` (engine/core/src/render.rs)"]
 fn dropped_module_instance_reason() {
     let w = Work::fixture("expansion/modules");
     w.apply(&[]);

@@ -326,7 +326,6 @@ fn sigkill_halfway_loses_nothing() {
 /// `plan -json` must print only JSON on stdout, even when it has to warn
 /// (here: taking over the lock of a killed apply).
 #[test]
-#[ignore = "bug: warnings (e.g. `Took over a stale state lock`) are printed to stdout before the JSON document of `plan -json`, so stdout is not valid JSON (src/ui.rs Ui::diagnostics prints warnings with self.print; src/engine_cmds.rs take_lock)"]
 fn plan_json_stays_json_after_a_lock_takeover() {
     let w = Work::main(
         "resource \"test_resource\" \"r\" {\n  count    = 20\n  value    = \"v\"\n  delay_ms = 5000\n}\n",

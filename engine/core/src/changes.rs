@@ -88,6 +88,7 @@ pub enum ActionReason {
 
 impl ActionReason {
     /// The explanation shown under the resource heading in a rendered plan.
+    /// `addr` is the instance address, or its module instance for `NoModule`.
     pub fn describe(&self, addr: &str) -> String {
         match self {
             ActionReason::Tainted => format!("{addr} is tainted, so must be replaced"),
@@ -100,7 +101,7 @@ impl ActionReason {
                 format!("(because key {addr} is not in for_each map or count range)")
             }
             ActionReason::NoModule => {
-                format!("(because its module is not in configuration: {addr})")
+                format!("(because {addr} is not in configuration)")
             }
             ActionReason::ReadDependencyPending => {
                 "(depends on a resource or a module with changes pending)".to_string()

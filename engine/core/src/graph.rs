@@ -30,8 +30,10 @@ pub enum NodeKey {
     ModuleCall(ModulePath, String),
     /// A provider configuration: module, provider name, alias.
     Provider(ModulePath, String, Option<String>),
-    /// The destroys of a resource's instances (apply graphs only).
+    /// The destroy half of a resource's replacements (apply graphs only).
     Destroy(ModulePath, Mode, String, String),
+    /// The deletes of a resource's objects that go away for good (apply graphs only).
+    Delete(ModulePath, Mode, String, String),
 }
 
 impl NodeKey {
@@ -43,7 +45,8 @@ impl NodeKey {
             | NodeKey::Resource(m, ..)
             | NodeKey::ModuleCall(m, _)
             | NodeKey::Provider(m, ..)
-            | NodeKey::Destroy(m, ..) => m,
+            | NodeKey::Destroy(m, ..)
+            | NodeKey::Delete(m, ..) => m,
         }
     }
 }
@@ -65,6 +68,8 @@ impl fmt::Display for NodeKey {
             NodeKey::Provider(_, n, Some(a)) => write!(f, "provider[\"{n}\"].{a}"),
             NodeKey::Destroy(_, Mode::Managed, t, n) => write!(f, "{t}.{n} (destroy)"),
             NodeKey::Destroy(_, Mode::Data, t, n) => write!(f, "data.{t}.{n} (destroy)"),
+            NodeKey::Delete(_, Mode::Managed, t, n) => write!(f, "{t}.{n} (delete)"),
+            NodeKey::Delete(_, Mode::Data, t, n) => write!(f, "data.{t}.{n} (delete)"),
         }
     }
 }
@@ -302,7 +307,7 @@ impl EdgeBuilder<'_> {
                             "Reference to undeclared input variable",
                             format!(
                                 "An input variable with the name \"{name}\" has not been declared.{}",
-                                suggestion(&name, names, "var.")
+                                suggestion(&name, names, "")
                             ),
                         )
                         .with_range(Some(range())),
@@ -319,7 +324,7 @@ impl EdgeBuilder<'_> {
                             "Reference to undeclared local value",
                             format!(
                                 "A local value with the name \"{name}\" has not been declared.{}",
-                                suggestion(&name, names, "local.")
+                                suggestion(&name, names, "")
                             ),
                         )
                         .with_range(Some(range())),
@@ -371,7 +376,7 @@ impl EdgeBuilder<'_> {
                                 format!(
                                     "No module call named \"{name}\" is declared in {}.{}",
                                     module_name(&path),
-                                    suggestion(&name, names, "module.")
+                                    suggestion(&name, names, "")
                                 ),
                             )
                             .with_range(Some(range())),
@@ -397,6 +402,23 @@ impl EdgeBuilder<'_> {
                             return;
                         }
                         NodeKey::Output(child_path, out)
+                    }
+                    None if ctx.depends_on => {
+                        // Waiting for a module means waiting for everything in it.
+                        let inside: Vec<NodeIndex> = self
+                            .g
+                            .index
+                            .iter()
+                            .filter(|(k, _)| {
+                                k.module().0.starts_with(&child_path.0)
+                                    && matches!(k, NodeKey::Resource(..) | NodeKey::Output(..))
+                            })
+                            .map(|(_, &i)| i)
+                            .collect();
+                        for from in inside {
+                            self.g.graph.update_edge(from, to, ());
+                        }
+                        return;
                     }
                     None => {
                         for o in &child.outputs {
@@ -444,9 +466,19 @@ impl EdgeBuilder<'_> {
             Dep::None => return,
         };
         if let Some(&from) = self.g.index.get(&key) {
-            if from != to || !ctx.allow_self {
-                self.g.graph.update_edge(from, to, ());
+            if from == to {
+                if !ctx.allow_self {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "Self-referential block",
+                            format!("Configuration for {key} may not refer to itself."),
+                        )
+                        .with_range(Some(range())),
+                    );
+                }
+                return;
             }
+            self.g.graph.update_edge(from, to, ());
         }
     }
 }
@@ -456,6 +488,8 @@ struct RefContext<'a> {
     counted: bool,
     for_each: bool,
     allow_self: bool,
+    /// The expression is a `depends_on` item.
+    depends_on: bool,
     extra_locals: &'a [&'a str],
 }
 
@@ -529,7 +563,14 @@ fn add_module_edges(
         let to = idx(&eb, NodeKey::Output(path.clone(), o.name.clone()));
         eb.expr(to, &o.value, RefContext::default());
         for d in &o.depends_on {
-            eb.expr(to, d, RefContext::default());
+            eb.expr(
+                to,
+                d,
+                RefContext {
+                    depends_on: true,
+                    ..Default::default()
+                },
+            );
         }
         for c in &o.preconditions {
             eb.expr(to, &c.condition, RefContext::default());
@@ -564,7 +605,14 @@ fn add_module_edges(
         }
         eb.body(to, &r.body, ctx);
         for d in &r.depends_on {
-            eb.expr(to, d, RefContext::default());
+            eb.expr(
+                to,
+                d,
+                RefContext {
+                    depends_on: true,
+                    ..Default::default()
+                },
+            );
         }
         let lc = &r.lifecycle;
         for e in [&lc.create_before_destroy, &lc.prevent_destroy]
@@ -636,7 +684,14 @@ fn add_module_edges(
         }
         eb.body(to, &c.inputs, ctx);
         for d in &c.depends_on {
-            eb.expr(to, d, RefContext::default());
+            eb.expr(
+                to,
+                d,
+                RefContext {
+                    depends_on: true,
+                    ..Default::default()
+                },
+            );
         }
     }
     // Everything inside a child module waits for its module call.
@@ -648,9 +703,7 @@ fn add_module_edges(
                 .map(|(_, &i)| i)
                 .collect();
         for i in mine {
-            if !matches!(eb.g.graph[i].key, NodeKey::Provider(..)) {
-                eb.g.graph.update_edge(call, i, ());
-            }
+            eb.g.graph.update_edge(call, i, ());
         }
     }
     let EdgeBuilder { g, diags, .. } = eb;

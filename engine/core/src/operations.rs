@@ -220,6 +220,13 @@ fn new_run(
         observer,
         root_inputs: inputs,
         active,
+        planned_by_resource: {
+            let mut by: HashMap<ResKey, Vec<crate::changes::ResourceChange>> = HashMap::new();
+            for c in planned.values() {
+                by.entry(res_key(&c.addr)).or_default().push(c.clone());
+            }
+            by
+        },
         planned,
     })
 }
@@ -289,7 +296,7 @@ pub async fn plan(
     let mut drift = results.drift;
     drift.sort_by(|a, b| a.addr.cmp(&b.addr));
     let outputs = output_changes(state.as_ref(), &results.outputs, mode);
-    let plan = Plan {
+    let mut plan = Plan {
         mode,
         changes,
         drift,
@@ -301,6 +308,7 @@ pub async fn plan(
         targets,
         refreshed,
     };
+    propagate_create_before_destroy(&mut plan, &run.graph);
     (Some(plan), results.diags)
 }
 
@@ -379,6 +387,13 @@ pub async fn apply(
         ));
         return outcome;
     }
+    if !plan.lineage.is_empty() && state.lineage().is_ok_and(|l| l != plan.lineage) {
+        outcome.diagnostics.push(Diagnostic::error(
+            "Saved plan is for a different state",
+            "The given plan file was created against a different state (its lineage does not match), so it cannot be applied here. Create a new plan against this state.",
+        ));
+        return outcome;
+    }
     if plan.config_digest != config_digest(&ws.root) {
         outcome.diagnostics.push(Diagnostic::error(
             "Saved plan does not match the configuration",
@@ -433,7 +448,10 @@ pub async fn apply(
         ws,
         graph,
         state.clone(),
-        Phase::Apply { serial },
+        Phase::Apply {
+            serial,
+            mode: plan.mode,
+        },
         prior,
         plan.variables.clone(),
         parallelism,
@@ -453,19 +471,38 @@ pub async fn apply(
             }
         }
     }
+    if plan.mode == PlanMode::Normal {
+        outcome
+            .diagnostics
+            .extend(record_refreshed(state.as_ref(), &plan, serial));
+    }
+    // Outputs: those evaluated replace their old values; the others keep
+    // theirs, unless the apply succeeded and the output is gone from the
+    // configuration.
+    let succeeded = !outcome.diagnostics.has_errors();
     let outputs: Vec<OutputRecord> = if plan.mode == PlanMode::Destroy {
         Vec::new()
     } else {
-        results
-            .outputs
-            .iter()
-            .filter(|(_, (v, _))| v.is_wholly_known())
-            .map(|(name, (v, sensitive))| OutputRecord {
-                name: name.clone(),
-                value: to_tagged_json(&v.clone().unmark_deep().0),
-                sensitive: *sensitive,
-            })
-            .collect()
+        let mut by_name: BTreeMap<String, OutputRecord> = state
+            .outputs()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| !succeeded || ws.root.output(&o.name).is_some())
+            .map(|o| (o.name.clone(), o))
+            .collect();
+        for (name, (v, sensitive)) in &results.outputs {
+            if v.is_wholly_known() {
+                by_name.insert(
+                    name.clone(),
+                    OutputRecord {
+                        name: name.clone(),
+                        value: to_tagged_json(&v.clone().unmark_deep().0),
+                        sensitive: *sensitive,
+                    },
+                );
+            }
+        }
+        by_name.into_values().collect()
     };
     if let Err(e) = state.set_outputs(serial, outputs) {
         outcome
@@ -496,12 +533,49 @@ fn finish(state: &dyn StateStore, serial: u64, outcome: &ApplyOutcome, plan: &Pl
     let _ = state.finish_version(serial, status, Some(&summary));
 }
 
+/// After a normal apply: records what the refresh found for objects the
+/// apply did not touch (changed or gone outside gitform), and forgets data
+/// sources the configuration no longer reads.
+fn record_refreshed(state: &dyn StateStore, plan: &Plan, serial: u64) -> Diagnostics {
+    let actions: HashMap<String, Action> = plan
+        .changes
+        .iter()
+        .map(|c| (c.addr.to_string(), c.action))
+        .collect();
+    let untouched = Plan {
+        drift: plan
+            .drift
+            .iter()
+            .filter(|d| matches!(actions.get(&d.addr.to_string()), None | Some(Action::NoOp)))
+            .cloned()
+            .collect(),
+        ..Plan::default()
+    };
+    let mut diags = apply_refresh_only(state, &untouched, serial);
+    if plan.targets.is_empty() {
+        for r in state.list_resources().unwrap_or_default() {
+            if r.mode == gitform_state::ResourceMode::Data && !actions.contains_key(&r.address) {
+                if let Err(e) = state.remove_resource(serial, &r.address) {
+                    diags.push(Diagnostic::error(
+                        "Failed to save state",
+                        format!("{}: {e}", r.address),
+                    ));
+                }
+            }
+        }
+    }
+    diags
+}
+
 fn apply_refresh_only(state: &dyn StateStore, plan: &Plan, serial: u64) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for d in &plan.drift {
         let addr = d.addr.to_string();
         let res = match &d.after {
-            None => state.remove_resource(serial, &addr),
+            None => match state.remove_resource(serial, &addr) {
+                Err(gitform_state::StateError::ResourceNotFound(_)) => Ok(()),
+                other => other,
+            },
             Some(v) => match state.get_resource(&addr) {
                 Ok(Some(mut rec)) => {
                     let paths = v.sensitive_paths();
@@ -524,55 +598,99 @@ fn apply_refresh_only(state: &dyn StateStore, plan: &Plan, serial: u64) -> Diagn
     diags
 }
 
-/// Adds a destroy node for every resource with destroys in the plan, in
-/// reverse dependency order: a dependent's destroy comes before the
-/// destroy of what it depends on; a replacement destroys first, unless
-/// create_before_destroy asks for the opposite.
+/// The static resource key of an instance address.
+pub(crate) fn res_key(a: &InstanceAddr) -> ResKey {
+    let r = &a.resource;
+    (r.module.path(), r.mode, r.type_name.clone(), r.name.clone())
+}
+
+/// The config address of an instance's resource, as dependencies record it.
+pub(crate) fn res_node_name(a: &InstanceAddr) -> String {
+    res_node(&res_key(a)).to_string()
+}
+
+fn res_node(key: &ResKey) -> NodeKey {
+    NodeKey::Resource(key.0.clone(), key.1, key.2.clone(), key.3.clone())
+}
+
+/// Adds the destroy nodes of the apply graph. Per resource there are up
+/// to two: `Destroy` for the destroy half of replacements (before the new
+/// object is created, or after it with create_before_destroy) and `Delete`
+/// for objects that go away for good. Destroys run in reverse dependency
+/// order (a dependent's destroys before those of what it depends on), and
+/// an object that goes away for good (or is replaced create-before-destroy)
+/// waits until its former dependents are updated.
 fn add_destroy_nodes(graph: &mut Graph, plan: &Plan, prior: &HashMap<ResKey, Vec<PriorInstance>>) {
-    let mut destroying: HashMap<ResKey, bool> = HashMap::new(); // key -> create_before_destroy
-    for c in &plan.changes {
-        if c.action.destroys() {
-            let r = &c.addr.resource;
-            let key = (r.module.path(), r.mode, r.type_name.clone(), r.name.clone());
-            let cbd = destroying.entry(key).or_insert(false);
-            *cbd |= c.action == Action::CreateThenDelete;
-        }
+    #[derive(Default, Clone, Copy)]
+    struct Kinds {
+        replace_first: bool,
+        replace_last: bool,
+        delete: bool,
     }
-    let mut keys: Vec<(&ResKey, &bool)> = destroying.iter().collect();
-    keys.sort();
-    let mut dnodes: HashMap<String, NodeIndex> = HashMap::new();
-    for (key, &cbd) in &keys {
-        let rnode = NodeKey::Resource(key.0.clone(), key.1, key.2.clone(), key.3.clone());
-        let dkey = NodeKey::Destroy(key.0.clone(), key.1, key.2.clone(), key.3.clone());
-        let d = graph.add(dkey, None);
-        dnodes.insert(rnode.to_string(), d);
-        if let Some(r) = graph.node(&rnode) {
-            if cbd {
-                graph.graph.update_edge(r, d, ());
-            } else {
-                graph.graph.update_edge(d, r, ());
+    let mut kinds: HashMap<ResKey, Kinds> = HashMap::new();
+    let mut providers: HashMap<ResKey, HashSet<String>> = HashMap::new();
+    for c in &plan.changes {
+        if !c.action.destroys() {
+            continue;
+        }
+        let key = res_key(&c.addr);
+        let k = kinds.entry(key.clone()).or_default();
+        match c.action {
+            Action::DeleteThenCreate => k.replace_first = true,
+            Action::CreateThenDelete => k.replace_last = true,
+            _ => k.delete = true,
+        }
+        providers.entry(key).or_default().insert(c.provider.clone());
+    }
+    let mut keys: Vec<(&ResKey, &Kinds)> = kinds.iter().collect();
+    keys.sort_by(|a, b| a.0.cmp(b.0));
+    // Every destroy node of a resource, by its config address.
+    let mut nodes_of: HashMap<String, Vec<NodeIndex>> = HashMap::new();
+    let mut delete_node: HashMap<String, NodeIndex> = HashMap::new();
+    let mut cbd_node: HashMap<String, NodeIndex> = HashMap::new();
+    for (key, k) in &keys {
+        let rnode = res_node(key);
+        let name = rnode.to_string();
+        let r = graph.node(&rnode);
+        let mut mine = Vec::new();
+        if k.replace_first || k.replace_last {
+            let d = graph.add(
+                NodeKey::Destroy(key.0.clone(), key.1, key.2.clone(), key.3.clone()),
+                None,
+            );
+            if let Some(r) = r {
+                if k.replace_last {
+                    graph.graph.update_edge(r, d, ());
+                    cbd_node.insert(name.clone(), d);
+                } else {
+                    graph.graph.update_edge(d, r, ());
+                }
+            }
+            mine.push(d);
+        }
+        if k.delete {
+            let x = graph.add(
+                NodeKey::Delete(key.0.clone(), key.1, key.2.clone(), key.3.clone()),
+                None,
+            );
+            delete_node.insert(name.clone(), x);
+            mine.push(x);
+        }
+        for label in providers.get(*key).into_iter().flatten() {
+            if let Some(p) = parse_provider_label(label).and_then(|p| graph.node(&p)) {
+                for &n in &mine {
+                    graph.graph.update_edge(p, n, ());
+                }
             }
         }
-        // Every provider a destroy may need.
-        for c in plan.changes.iter().filter(|c| {
-            let r = &c.addr.resource;
-            c.action.destroys()
-                && r.module.path() == key.0
-                && r.mode == key.1
-                && r.type_name == key.2
-                && r.name == key.3
-        }) {
-            if let Some(p) = parse_provider_label(&c.provider).and_then(|p| graph.node(&p)) {
-                graph.graph.update_edge(p, d, ());
-            }
-        }
+        nodes_of.insert(name, mine);
     }
     // Dependents are destroyed first. Dependencies come from the graph
-    // (config) and from the state (orphans).
+    // (config) and from the state (objects no longer configured).
     let deps_by_node = resource_dependencies(graph);
     for (key, _) in &keys {
-        let rnode = NodeKey::Resource(key.0.clone(), key.1, key.2.clone(), key.3.clone());
-        let Some(&d) = dnodes.get(&rnode.to_string()) else {
+        let rnode = res_node(key);
+        let Some(mine) = nodes_of.get(&rnode.to_string()).cloned() else {
             continue;
         };
         let mut deps: HashSet<String> = deps_by_node
@@ -581,56 +699,68 @@ fn add_destroy_nodes(graph: &mut Graph, plan: &Plan, prior: &HashMap<ResKey, Vec
             .unwrap_or_default()
             .into_iter()
             .collect();
-        if let Some(instances) = prior.get(*key) {
-            for p in instances {
-                deps.extend(p.record.dependencies.iter().cloned());
-            }
+        for p in prior.get(*key).into_iter().flatten() {
+            deps.extend(p.record.dependencies.iter().cloned());
         }
         for dep in deps {
-            if let Some(&dd) = dnodes.get(&dep) {
-                if dd != d {
-                    graph.graph.update_edge(d, dd, ());
+            for &theirs in nodes_of.get(&dep).into_iter().flatten() {
+                for &m in &mine {
+                    if m != theirs {
+                        graph.graph.update_edge(m, theirs, ());
+                    }
                 }
             }
         }
     }
-    // Something that depended on an object that goes away for good (or
-    // is replaced with create_before_destroy) is updated before that
-    // object is destroyed. A plain replacement is destroyed first instead.
-    let replaced_first: HashSet<String> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action == Action::DeleteThenCreate)
-        .map(|c| {
-            let r = &c.addr.resource;
-            NodeKey::Resource(r.module.path(), r.mode, r.type_name.clone(), r.name.clone())
-                .to_string()
-        })
-        .collect();
-    for instances in prior.values() {
+    // Former dependents (per the state) are updated before an object goes
+    // away for good, or before a create-before-destroy replacement
+    // destroys the old object.
+    for (key, instances) in prior {
+        if kinds
+            .get(key)
+            .is_some_and(|k| k.replace_first || k.replace_last)
+        {
+            continue;
+        }
+        let Some(me) = graph.node(&res_node(key)) else {
+            continue;
+        };
+        let mut seen = HashSet::new();
         for p in instances {
-            let r = &p.addr.resource;
-            let me =
-                NodeKey::Resource(r.module.path(), r.mode, r.type_name.clone(), r.name.clone());
-            let Some(me_node) = graph.node(&me) else {
-                continue;
-            };
-            if destroying.contains_key(&(
-                r.module.path(),
-                r.mode,
-                r.type_name.clone(),
-                r.name.clone(),
-            )) {
-                continue;
-            }
             for dep in &p.record.dependencies {
-                if replaced_first.contains(dep) {
+                if !seen.insert(dep.clone()) {
                     continue;
                 }
-                if let Some(&dd) = dnodes.get(dep) {
-                    graph.graph.update_edge(me_node, dd, ());
+                for n in [delete_node.get(dep), cbd_node.get(dep)]
+                    .into_iter()
+                    .flatten()
+                {
+                    graph.graph.update_edge(me, *n, ());
                 }
             }
+        }
+    }
+}
+
+/// create_before_destroy spreads to what a create-before-destroy
+/// replacement depends on: those are replaced create-before-destroy too, as
+/// Terraform does, otherwise no order of the destroys would be possible.
+fn propagate_create_before_destroy(plan: &mut Plan, graph: &Graph) {
+    let deps = resource_dependencies(graph);
+    let mut forced: HashSet<String> = HashSet::new();
+    for c in &plan.changes {
+        if c.action == Action::CreateThenDelete {
+            if let Some(d) = deps.get(&res_node(&res_key(&c.addr))) {
+                forced.extend(d.iter().cloned());
+            }
+        }
+    }
+    for c in &mut plan.changes {
+        if c.action == Action::DeleteThenCreate
+            && forced.contains(&res_node(&res_key(&c.addr)).to_string())
+        {
+            c.action = Action::CreateThenDelete;
+            c.create_before_destroy = true;
         }
     }
 }

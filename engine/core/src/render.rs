@@ -256,7 +256,12 @@ fn render_change(ch: &ResourceChange, st: &Style, out: &mut String) {
             | crate::changes::ActionReason::NoInstanceKey
             | crate::changes::ActionReason::NoModule
             | crate::changes::ActionReason::ReadDependencyPending => {
-                let _ = writeln!(out, "  # {}", reason.describe(&addr));
+                let subject = if *reason == crate::changes::ActionReason::NoModule {
+                    ch.addr.resource.module.to_string()
+                } else {
+                    addr.clone()
+                };
+                let _ = writeln!(out, "  # {}", reason.describe(&subject));
             }
             _ => {}
         }

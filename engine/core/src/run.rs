@@ -18,7 +18,7 @@ use crate::graph::{module_at, Graph, NodeKey};
 use crate::providers::{ProviderInstance, ProviderRegistry};
 use crate::refs::{expr_deps, Dep};
 use crate::scope::{assemble, Expansion, Scope};
-use crate::variables::finalize;
+use crate::variables::finalize_in;
 use gitform_config::{Body, Expr, IgnoreChanges, Module, NestedBlock, Resource, ResourceMode};
 use gitform_lang::{eval, EvalContext};
 use gitform_provider::{
@@ -79,7 +79,7 @@ impl Default for PlanOptions {
 
 pub(crate) enum Phase {
     Plan(PlanOptions),
-    Apply { serial: u64 },
+    Apply { serial: u64, mode: PlanMode },
 }
 
 /// A resource instance recorded in the state.
@@ -126,6 +126,8 @@ pub(crate) struct Run {
     pub active: Option<HashSet<NodeKey>>,
     /// Planned changes by address (apply phase).
     pub planned: HashMap<InstanceAddr, ResourceChange>,
+    /// The same changes grouped by resource.
+    pub planned_by_resource: HashMap<ResKey, Vec<ResourceChange>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -237,7 +239,7 @@ pub(crate) fn node_exprs<'a>(root: &'a Module, key: &NodeKey) -> Vec<&'a Expr> {
                 v
             })
             .unwrap_or_default(),
-        NodeKey::Destroy(..) => Vec::new(),
+        NodeKey::Destroy(..) | NodeKey::Delete(..) => Vec::new(),
     }
 }
 
@@ -367,7 +369,11 @@ impl Run {
             }
             NodeKey::Destroy(path, mode, t, n) => {
                 let rk: ResKey = (path.clone(), *mode, t.clone(), n.clone());
-                self.visit_destroy(&rk).await
+                self.visit_destroy(&rk, true).await
+            }
+            NodeKey::Delete(path, mode, t, n) => {
+                let rk: ResKey = (path.clone(), *mode, t.clone(), n.clone());
+                self.visit_destroy(&rk, false).await
             }
         }
     }
@@ -379,19 +385,22 @@ impl Run {
         };
         let mut ok = true;
         for mi in instances {
+            let scope = self.context(mi, node);
             let value = if mi.is_root() {
                 match &self.phase {
                     Phase::Apply { .. } => {
                         Ok(self.root_inputs.get(name).cloned().unwrap_or(Value::Null))
                     }
-                    Phase::Plan(_) => finalize(decl, self.root_inputs.get(name).cloned(), None),
+                    Phase::Plan(_) => {
+                        finalize_in(decl, self.root_inputs.get(name).cloned(), None, &scope)
+                    }
                 }
             } else {
                 let given = lock(&self.scope)
                     .modules
                     .get(mi)
                     .and_then(|m| m.inputs.get(name).cloned());
-                finalize(decl, given, Some(&mi.to_string()))
+                finalize_in(decl, given, Some(&mi.to_string()), &scope)
             };
             match value {
                 Ok(v) => {
@@ -445,8 +454,15 @@ impl Run {
                     ok = self.fail(d);
                 }
             }
+            let destroying = match &self.phase {
+                Phase::Plan(o) => o.mode == PlanMode::Destroy,
+                Phase::Apply { mode, .. } => *mode == PlanMode::Destroy,
+            };
             let v = match eval(&out.value.expr, &ctx, &out.value.file) {
                 Ok(v) => v,
+                // When everything is destroyed, outputs go away: their
+                // values no longer matter.
+                Err(_) if destroying => Value::unknown(),
                 Err(d) => {
                     ok = self.fail(d);
                     continue;
@@ -532,6 +548,25 @@ impl Run {
                         Err(d) => ok = self.fail(d),
                     }
                 }
+                for v in &child.variables {
+                    if v.default.is_none() && call.inputs.attribute(&v.name).is_none() {
+                        ok = self.fail(
+                            Diagnostic::error(
+                                "Missing required argument",
+                                format!(
+                                    "The argument \"{}\" is required, but no definition was found.",
+                                    v.name
+                                ),
+                            )
+                            .with_range(Some(
+                                gitform_value::SourceRange {
+                                    start: call.decl_range.end,
+                                    ..call.decl_range.clone()
+                                },
+                            )),
+                        );
+                    }
+                }
                 let mut scope = lock(&self.scope);
                 scope.module_mut(&ci).inputs = inputs;
                 all_children.push(ci);
@@ -593,6 +628,7 @@ impl Run {
                     .with_range(Some(pc.decl_range.clone())),
                 );
             }
+            (_, []) => return true,
             _ => block.null_object(),
         };
         let resp = inst.provider.configure(ConfigureRequest { config }).await;
@@ -675,6 +711,18 @@ impl Run {
             );
         };
         let schema = Arc::new(schema);
+        if self.active.as_ref().is_some_and(|a| !a.contains(key)) {
+            // Outside the targets: what the state records, nothing evaluated.
+            for mi in instances {
+                let prior = self.prior_for(&rk, mi);
+                let whole = assemble_recorded(&prior, &schema);
+                lock(&self.scope)
+                    .module_mut(mi)
+                    .resources
+                    .insert((mode, type_name.clone(), name.clone()), whole);
+            }
+            return true;
+        }
         let Some(res) = config_res else {
             // No configuration: every recorded instance is an orphan.
             if let Phase::Plan(opts) = &self.phase {
@@ -775,6 +823,30 @@ impl Run {
             };
             match values {
                 Some(values) => {
+                    // Postconditions, once the object's values are known.
+                    if !res.lifecycle.postconditions.is_empty() {
+                        for (k, v) in &values {
+                            if !v.is_wholly_known() || v.is_null() {
+                                continue;
+                            }
+                            set_instance_roots(&mut ctx, k, &each_values);
+                            ctx.roots.insert("self".into(), v.clone());
+                            for c in &res.lifecycle.postconditions {
+                                if let Err(d) = check_rule(
+                                    &ctx,
+                                    &c.condition,
+                                    &c.error_message,
+                                    "Resource postcondition failed",
+                                ) {
+                                    let at = raddr.instance(k.clone()).to_string();
+                                    ok = self.fail(Diagnostics(
+                                        d.into_iter().map(|d| d.with_address(at.clone())).collect(),
+                                    ));
+                                }
+                            }
+                        }
+                        ctx.roots.remove("self");
+                    }
                     let whole = assemble(&expansion, &values);
                     lock(&self.scope)
                         .module_mut(mi)
@@ -858,6 +930,19 @@ impl Run {
             })
             .await;
         let mut diags = Diagnostics::new();
+        if resp.items.len() != prior.len() {
+            return Err(Diagnostic::error(
+                "Provider produced an invalid response",
+                format!(
+                    "The provider {} answered {} of {} reads of {}. This is a bug in the provider.",
+                    pinst.name,
+                    resp.items.len(),
+                    prior.len(),
+                    first.addr.resource
+                ),
+            )
+            .into());
+        }
         let mut out = Vec::new();
         for (p, r) in prior.iter().zip(resp.items) {
             for d in r.diagnostics {
@@ -912,11 +997,11 @@ impl Run {
                 continue;
             }
             let Some(now) = now else { continue };
-            let action = if p.addr.resource.mode == Mode::Data {
-                Action::NoOp
-            } else {
-                Action::Delete
-            };
+            if p.addr.resource.mode == Mode::Data {
+                // Data sources are only forgotten: the apply drops their records.
+                continue;
+            }
+            let action = Action::Delete;
             results.actions.insert(p.addr.clone(), action);
             results.changes.push(ResourceChange {
                 addr: p.addr.clone(),
@@ -955,9 +1040,22 @@ impl Run {
         opts: PlanOptions,
     ) -> Option<BTreeMap<Option<InstanceKey>, Value>> {
         let active = self.active.as_ref().is_none_or(|a| a.contains(key));
-        let targeted = |addr: &InstanceAddr| {
-            opts.targets.is_empty() || opts.targets.iter().any(|t| t.contains(addr))
-        };
+        // Targets that name this resource (directly, or through a module
+        // instance) narrow its instances; a resource that is only a
+        // dependency of a target is planned whole.
+        let naming: Vec<&TargetAddr> = opts
+            .targets
+            .iter()
+            .filter(|t| match t {
+                TargetAddr::Module(m) => key.module().0.starts_with(&m.path().0),
+                TargetAddr::Resource(r) | TargetAddr::Instance(InstanceAddr { resource: r, .. }) => {
+                    r.module.path() == *key.module()
+                        && matches!(key, NodeKey::Resource(_, m, t, n) if *m == r.mode && *t == r.type_name && *n == r.name)
+                }
+            })
+            .collect();
+        let targeted =
+            |addr: &InstanceAddr| naming.is_empty() || naming.iter().any(|t| t.contains(addr));
         let mode = res.mode;
         // Refresh what the state holds.
         let do_refresh = opts.refresh
@@ -968,7 +1066,10 @@ impl Run {
             match self.refresh(pinst, schema, &prior).await {
                 Ok(r) => r,
                 Err(d) => {
-                    self.fail(d);
+                    let range = Some(res.decl_range.clone());
+                    self.fail(Diagnostics(
+                        d.into_iter().map(|d| d.with_range(range.clone())).collect(),
+                    ));
                     return None;
                 }
             }
@@ -1037,16 +1138,29 @@ impl Run {
                         });
                     }
                     values.insert(addr.key.clone(), pv);
+                } else {
+                    values.insert(
+                        addr.key.clone(),
+                        Value::Unknown(schema.block.implied_type()),
+                    );
                 }
                 continue;
             }
             let replace_requested = opts.replace.contains(&addr);
+            let deps_pending = mode == ResourceMode::Data && {
+                let results = lock(&self.results);
+                results.actions.iter().any(|(a, act)| {
+                    !matches!(act, Action::NoOp | Action::Read)
+                        && deps.contains(&crate::operations::res_node_name(a))
+                })
+            };
             let fut = plan_one(
                 pinst.clone(),
                 schema.clone(),
                 self.sem.clone(),
                 PlanOne {
                     addr,
+                    deps_pending,
                     config,
                     prior: prior_val,
                     tainted,
@@ -1078,13 +1192,11 @@ impl Run {
             }
         }
         // Recorded instances whose keys are no longer produced.
+        // (An object the refresh found gone needs no delete.)
         let orphans: Vec<PriorInstance> = current
             .into_values()
             .filter(|(p, _)| !wanted.contains(&p.addr))
-            .map(|(p, now)| PriorInstance {
-                value: now.unwrap_or(p.value.clone()),
-                ..p
-            })
+            .filter_map(|(p, now)| now.map(|value| PriorInstance { value, ..p }))
             .collect();
         if !orphans.is_empty() && opts.mode != PlanMode::RefreshOnly {
             if lifecycle.prevent_destroy && mode == ResourceMode::Managed {
@@ -1318,22 +1430,54 @@ impl Run {
                 planned_private: planned.planned_private,
             })
             .await;
-        let diags = with_addr(resp.diagnostics);
+        let mut diags = with_addr(resp.diagnostics);
+        if let Some(v) = &resp.new_state {
+            if !v.is_wholly_known() {
+                diags.push(
+                    Diagnostic::error(
+                        "Provider produced invalid object",
+                        format!("The provider returned a result for {addr} that still contains unknown values after apply. This is a bug in the provider; the object was not recorded."),
+                    )
+                    .with_address(addr.to_string()),
+                );
+                self.observer
+                    .finished(&addr, action, false, t0.elapsed(), None);
+                return Err(diags);
+            }
+        }
         let failed = diags.has_errors();
         let id = resp
             .new_state
             .as_ref()
             .and_then(|v| v.get_attr("id"))
             .and_then(|v| v.as_str().map(str::to_string));
-        self.observer
-            .finished(&addr, action, !failed, t0.elapsed(), id.as_deref());
         match resp.new_state {
             Some(v) => {
                 // A create that failed halfway is kept, tainted, so the next plan replaces it.
                 let tainted = failed && action == Action::Create;
                 let v = schema.block.mark_sensitive(v);
-                let rec = self.record(&addr, &provider, &schema, &v, &deps, tainted, lifecycle.create_before_destroy);
-                self.state.put_resource(serial, &rec).map_err(|e| state_error(&addr, e))?;
+                let rec = self.record(
+                    &addr,
+                    &provider,
+                    &schema,
+                    &v,
+                    &deps,
+                    tainted,
+                    lifecycle.create_before_destroy,
+                );
+                let saved = self
+                    .state
+                    .put_resource(serial, &rec)
+                    .map_err(|e| state_error(&addr, e));
+                // Reported only once it is recorded.
+                self.observer.finished(
+                    &addr,
+                    action,
+                    !failed && saved.is_ok(),
+                    t0.elapsed(),
+                    id.as_deref(),
+                );
+                saved?;
                 if failed {
                     return Err(diags);
                 }
@@ -1345,32 +1489,40 @@ impl Run {
                 }
                 Ok((addr, v))
             }
-            None if failed => Err(diags),
-            None => Err(Diagnostic::error(
-                "Provider produced an invalid result",
-                format!("The provider returned no object after applying a {} to {addr}. This is a bug in the provider.", action.as_str()),
-            )
-            .with_address(addr.to_string())
-            .into()),
+            None if failed => {
+                self.observer
+                    .finished(&addr, action, false, t0.elapsed(), None);
+                Err(diags)
+            }
+            None => {
+                self.observer
+                    .finished(&addr, action, false, t0.elapsed(), None);
+                Err(Diagnostic::error(
+                    "Provider produced an invalid result",
+                    format!(
+                        "The provider returned no object after applying a {} to {addr}. This is a bug in the provider.",
+                        action.as_str()
+                    ),
+                )
+                .with_address(addr.to_string())
+                .into())
+            }
         }
     }
 
-    /// Destroys (the destroy half of replacements included) of one resource.
-    async fn visit_destroy(self: &Arc<Self>, rk: &ResKey) -> bool {
+    /// Destroys of one resource: the destroy halves of its replacements
+    /// (`replacements`), or the objects that go away for good.
+    async fn visit_destroy(self: &Arc<Self>, rk: &ResKey, replacements: bool) -> bool {
         let Phase::Apply { serial, .. } = &self.phase else {
             return true;
         };
         let serial = *serial;
         let changes: Vec<ResourceChange> = self
-            .planned
-            .values()
-            .filter(|c| {
-                c.action.destroys()
-                    && c.addr.resource.module.path() == rk.0
-                    && c.addr.resource.mode == rk.1
-                    && c.addr.resource.type_name == rk.2
-                    && c.addr.resource.name == rk.3
-            })
+            .planned_by_resource
+            .get(rk)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.action.destroys() && c.action.is_replace() == replacements)
             .cloned()
             .collect();
         let mut futures = Vec::new();
@@ -1412,20 +1564,31 @@ impl Run {
                         .map(|d| d.with_address(ch.addr.to_string()))
                         .collect(),
                 );
-                let failed = diags.has_errors();
-                self.observer
-                    .finished(&ch.addr, Action::Delete, !failed, t0.elapsed(), None);
-                if failed {
+                if diags.has_errors() {
+                    self.observer
+                        .finished(&ch.addr, Action::Delete, false, t0.elapsed(), None);
                     return Err(diags);
                 }
-                lock(&self.results).applied.destroy += 1;
                 // With create_before_destroy the record already holds the new object.
                 if ch.action != Action::CreateThenDelete {
                     match self.state.remove_resource(serial, &ch.addr.to_string()) {
                         Ok(()) | Err(gitform_state::StateError::ResourceNotFound(_)) => {}
-                        Err(e) => return Err(state_error(&ch.addr, e)),
+                        Err(e) => {
+                            self.observer.finished(
+                                &ch.addr,
+                                Action::Delete,
+                                false,
+                                t0.elapsed(),
+                                None,
+                            );
+                            return Err(state_error(&ch.addr, e));
+                        }
                     }
                 }
+                // Reported only once the state says so.
+                self.observer
+                    .finished(&ch.addr, Action::Delete, true, t0.elapsed(), None);
+                lock(&self.results).applied.destroy += 1;
                 Ok(())
             });
         }
@@ -1437,6 +1600,35 @@ impl Run {
         }
         ok
     }
+}
+
+/// The whole-resource value of recorded instances, shaped by their keys.
+fn assemble_recorded(prior: &[PriorInstance], schema: &Schema) -> Value {
+    let by_key: BTreeMap<Option<InstanceKey>, Value> = prior
+        .iter()
+        .map(|p| (p.addr.key.clone(), p.value.clone()))
+        .collect();
+    let expansion = match by_key.keys().next() {
+        None => return Value::Unknown(schema.block.implied_type()),
+        Some(None) => Expansion::Single,
+        Some(Some(InstanceKey::Int(_))) => {
+            let n = by_key.keys().filter_map(|k| match k {
+                Some(InstanceKey::Int(i)) => Some(*i + 1),
+                _ => None,
+            });
+            Expansion::Count(n.max().unwrap_or(0))
+        }
+        Some(Some(InstanceKey::Str(_))) => Expansion::ForEach(
+            by_key
+                .keys()
+                .filter_map(|k| match k {
+                    Some(InstanceKey::Str(s)) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    };
+    assemble(&expansion, &by_key)
 }
 
 fn unreachable_prior(addr: &InstanceAddr) -> (PriorInstance, Option<Value>) {
@@ -1657,7 +1849,7 @@ pub(crate) fn expand(
         {
             return Err(unknown_expansion(e, "for_each", what));
         }
-        if v.is_sensitive() {
+        if v.contains_sensitive() {
             return Err(Diagnostic::error(
                 "Invalid for_each argument",
                 "Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments. If used, the sensitive value could be exposed as a resource instance key.",
@@ -1729,6 +1921,8 @@ fn unknown_expansion(e: &Expr, arg: &str, what: &str) -> Diagnostics {
 
 struct PlanOne {
     addr: InstanceAddr,
+    /// A resource this (data) instance depends on has changes pending.
+    deps_pending: bool,
     config: Value,
     prior: Option<Value>,
     tainted: bool,
@@ -1778,7 +1972,7 @@ async fn plan_one(
         create_before_destroy: p.lifecycle.create_before_destroy,
     };
     if p.data {
-        if p.config.is_wholly_known() {
+        if p.config.is_wholly_known() && !p.deps_pending {
             let _permit = sem.acquire().await;
             let resp = pinst
                 .provider

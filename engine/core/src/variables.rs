@@ -260,11 +260,23 @@ pub fn finalize(
     given: Option<Value>,
     module_addr: Option<&str>,
 ) -> Result<Value, Diagnostics> {
+    finalize_in(decl, given, module_addr, &EvalContext::new())
+}
+
+/// [`finalize`], with validation conditions evaluated in `scope` (which
+/// holds the other variables they may refer to).
+pub fn finalize_in(
+    decl: &Variable,
+    given: Option<Value>,
+    module_addr: Option<&str>,
+    scope: &EvalContext,
+) -> Result<Value, Diagnostics> {
     let ty = match &decl.ty {
         Some(e) => parse_type_constraint(&e.expr, &e.file)?,
         None => Type::Dynamic,
     };
-    let given = given.filter(|v| !(v.is_null() && decl.nullable && decl.default.is_some()));
+    // A null given for a non-nullable variable with a default takes the default.
+    let given = given.filter(|v| !(v.is_null() && !decl.nullable && decl.default.is_some()));
     let value = match given {
         Some(v) => v,
         None => match &decl.default {
@@ -314,7 +326,7 @@ pub fn finalize(
     let value = value.mark_if(decl.sensitive);
     let mut diags = Diagnostics::new();
     for rule in &decl.validations {
-        let ctx = EvalContext::new().with_var(decl.name.clone(), value.clone());
+        let ctx = scope.clone().with_var(decl.name.clone(), value.clone());
         match eval(&rule.condition.expr, &ctx, &rule.condition.file) {
             Ok(ok) if !ok.is_known() => {}
             Ok(ok) => match ok.unmarked() {
