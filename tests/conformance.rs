@@ -5,7 +5,8 @@
 //!
 //! Piped `gitform console` (like `terraform console`) prints only the last
 //! line's result and stops at the first error, so each case runs in its own
-//! process; the processes run on a few threads at once (about 20 ms each).
+//! process, in an empty temporary directory of its own; the processes run on
+//! a few threads at once (about 20 ms each).
 //!
 //! The test fails when a case fails that `tests/conformance/known_failures.txt`
 //! does not list, or when fewer than [`MIN_PASS_RATE`] of the cases pass. Listed
@@ -323,7 +324,6 @@ fn decimal(text: &str) -> Option<(bool, String, i64)> {
 }
 
 fn run_all(cases: &[Case]) -> Vec<CaseResult> {
-    let workdir = tempfile::tempdir().expect("creating a temporary directory");
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, MAX_WORKERS);
@@ -334,6 +334,9 @@ fn run_all(cases: &[Case]) -> Vec<CaseResult> {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
+                // An empty directory per case: no configuration, and nothing
+                // one run leaves behind (state, locks) can reach another.
+                let workdir = tempfile::tempdir().expect("creating a temporary directory");
                 let result = run_case(case, workdir.path());
                 results
                     .lock()
