@@ -2,7 +2,6 @@
 //! a heartbeat, so that a crashed holder's lock expires.
 
 use gitform_state::{LockAcquired, LockInfo, LockRequest, StateError, StateStore};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +14,7 @@ pub struct LockGuard {
     pub info: LockInfo,
     /// The previous holder, when a stale lock was taken over.
     pub took_over: Option<LockInfo>,
-    stop: Arc<AtomicBool>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
     heartbeat: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -93,23 +92,19 @@ pub fn acquire(
     timeout: Duration,
 ) -> Result<LockGuard, LockError> {
     let acquired = acquire_with(state.as_ref(), request(operation), timeout)?;
-    let stop = Arc::new(AtomicBool::new(false));
+    // The heartbeat waits on a channel: dropping the guard closes it and
+    // wakes the thread at once.
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let heartbeat = {
-        let stop = stop.clone();
         let state = state.clone();
         let id = acquired.info.id.clone();
         std::thread::Builder::new()
             .name("gitform-lock-heartbeat".into())
             .spawn(move || {
-                let step = Duration::from_millis(200);
-                let mut waited = Duration::ZERO;
-                while !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(step);
-                    waited += step;
-                    if waited >= Duration::from_secs(LOCK_TTL_SECS / 4) {
-                        waited = Duration::ZERO;
-                        let _ = state.refresh_lock(&id);
-                    }
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(Duration::from_secs(LOCK_TTL_SECS / 4))
+                {
+                    let _ = state.refresh_lock(&id);
                 }
             })
             .ok()
@@ -118,14 +113,14 @@ pub fn acquire(
         state,
         info: acquired.info,
         took_over: acquired.took_over,
-        stop,
+        stop: Some(stop),
         heartbeat,
     })
 }
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(h) = self.heartbeat.take() {
             let _ = h.join();
         }

@@ -1398,7 +1398,7 @@ impl Run {
         };
         let mut proposed = proposed_new_state(&schema.block, prior.as_ref(), &config);
         apply_ignore_changes(&mut proposed, prior.as_ref(), &lifecycle);
-        let _permit = self.sem.acquire().await;
+        let permit = self.sem.acquire().await;
         let planned = pinst
             .provider
             .plan_change(PlanChangeRequest {
@@ -1430,6 +1430,9 @@ impl Run {
                 planned_private: planned.planned_private,
             })
             .await;
+        // The provider call is done: let the next one start while this
+        // result is recorded.
+        drop(permit);
         let mut diags = with_addr(resp.diagnostics);
         if let Some(v) = &resp.new_state {
             if !v.is_wholly_known() {
