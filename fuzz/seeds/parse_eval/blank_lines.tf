@@ -1,0 +1,12 @@
+
+
+variable "a" {}
+
+
+
+variable "b" {
+
+  default = 1
+
+
+}

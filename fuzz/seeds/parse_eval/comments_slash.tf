@@ -1,0 +1,6 @@
+// top comment
+variable "y" {
+  // inside
+  default = 1 // trailing
+  sensitive = false    //other
+}

@@ -1,0 +1,8 @@
+locals {
+  script = <<EOT
+#!/bin/bash
+   echo "hello ${ var.name }"
+	tabbed   
+EOT
+  x = 1
+}

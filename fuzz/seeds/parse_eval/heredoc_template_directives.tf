@@ -1,0 +1,8 @@
+locals {
+  t = <<EOT
+%{ for x in var.list ~}
+item ${ x }
+%{ endfor ~}
+%{ if var.enabled }yes%{ else }no%{ endif }
+EOT
+}

@@ -1,0 +1,10 @@
+locals {
+  a = "${
+    var.x
+  }"
+  b = "${var.cond ?
+    1 : 2}"
+  c = "${(
+    var.x
+  )}"
+}

@@ -1,0 +1,6 @@
+resource aws_instance web {
+  ami = "x"
+}
+provider aws {
+  region = "us-east-1"
+}

@@ -1,0 +1,5 @@
+resource "terraform_data" "x" {
+  for_each = [
+    "a",
+  ]
+}

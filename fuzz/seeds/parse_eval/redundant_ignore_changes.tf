@@ -1,0 +1,6 @@
+resource "terraform_data" "x" {
+  input = "a"
+  lifecycle {
+    ignore_changes = [output]
+  }
+}

@@ -1,0 +1,7 @@
+resource "a" "b" {
+	name = "x"
+		value = 1
+	nested {
+		k	=	"v"
+	}
+}

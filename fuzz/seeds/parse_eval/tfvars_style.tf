@@ -1,0 +1,7 @@
+region = "us-east-1"
+instance_count = 3
+tags = {
+  Team = "x"
+  CostCenter = "y"
+}
+enabled=true

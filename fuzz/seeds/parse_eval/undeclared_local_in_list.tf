@@ -1,0 +1,6 @@
+locals {
+  c = [
+    1,
+    local.zzz,
+  ]
+}

@@ -1,0 +1,3 @@
+locals {
+	naïve = "é${var.ünknown}"
+}
