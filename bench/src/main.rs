@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use gitform_bench::generate::{write_config, Bodies, Form, Kind, Shape, Spec};
 use gitform_bench::load::{self, LoadBench};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -72,8 +73,18 @@ enum Command {
     },
 }
 
-fn main() -> Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
         Command::Gen {
             shape,
             form,
