@@ -22,11 +22,46 @@ fn round_digits(d: BigDecimal) -> BigDecimal {
         .normalized()
 }
 
+/// The decimal exponent of the leading digit (0 for zero).
+fn magnitude(d: &BigDecimal) -> i64 {
+    if d.is_zero() {
+        return 0;
+    }
+    let (_, scale) = d.as_bigint_and_exponent();
+    d.digits() as i64 - scale
+}
+
+/// When one operand is below the precision of the other by far more than
+/// 512-bit floats can tell apart (Terraform's numbers), the sum is the
+/// larger one: adding them exactly would build a number with as many
+/// digits as the gap between them.
+fn negligible(a: &BigDecimal, b: &BigDecimal) -> Option<BigDecimal> {
+    const GAP: i64 = 2 * Number::DIVISION_DIGITS as i64;
+    if a.is_zero() || b.is_zero() {
+        return None;
+    }
+    let (ma, mb) = (magnitude(a), magnitude(b));
+    if ma - mb > GAP {
+        Some(round_digits(a.clone()))
+    } else if mb - ma > GAP {
+        Some(round_digits(b.clone()))
+    } else {
+        None
+    }
+}
+
 pub fn add(a: &Number, b: &Number) -> Number {
+    if let Some(big) = negligible(&a.0, &b.0) {
+        return Number(big);
+    }
     Number((&a.0 + &b.0).normalized())
 }
 
 pub fn sub(a: &Number, b: &Number) -> Number {
+    let nb = -(&b.0);
+    if let Some(big) = negligible(&a.0, &nb) {
+        return Number(big);
+    }
     Number((&a.0 - &b.0).normalized())
 }
 

@@ -41,7 +41,11 @@ pub fn parse_expression(
 /// A diagnostic for an hcl-edit parse error, pointing at its location.
 pub fn parse_error_diagnostic(e: &hcl_edit::parser::Error, file: &SourceFile) -> Diagnostic {
     let loc = e.location();
-    let start = loc.offset().min(file.text.len());
+    let mut start = loc.offset().min(file.text.len());
+    // hcl-edit may point inside a multi-byte character.
+    while !file.text.is_char_boundary(start) {
+        start -= 1;
+    }
     let end = file.text[start..]
         .chars()
         .next()

@@ -16,6 +16,9 @@ impl Number {
     /// Terraform keeps 512 bits of mantissa, which is about 155 digits.
     pub const DIVISION_DIGITS: u64 = 155;
 
+    /// The largest decimal exponent (either sign) a parsed number may have.
+    pub const MAX_EXPONENT: u64 = 100_000;
+
     pub fn from_i64(v: i64) -> Number {
         Number(BigDecimal::from(v))
     }
@@ -48,7 +51,15 @@ impl Number {
         {
             return None;
         }
-        BigDecimal::from_str(s).ok().map(|d| Number(d.normalized()))
+        let d = BigDecimal::from_str(s).ok()?.normalized();
+        // Numbers whose plain text would run to more than a hundred thousand
+        // digits are refused: they cannot be printed or computed with in
+        // reasonable time.
+        let (_, scale) = d.as_bigint_and_exponent();
+        if scale.unsigned_abs() > Number::MAX_EXPONENT {
+            return None;
+        }
+        Some(Number(d))
     }
 
     pub fn zero() -> Number {
