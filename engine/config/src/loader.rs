@@ -59,6 +59,46 @@ fn is_override_file(name: &str) -> bool {
 /// Loads one module directory. `display` is the directory relative to the
 /// root module (file names in diagnostics are `display/name`). `call` is the
 /// range of the module call's `source`, for errors about the directory.
+/// Parses files on up to as many threads as the machine has cores, when
+/// there is enough text for it to pay off.
+fn parse_files(files: &[Arc<SourceFile>]) -> Vec<(hcl_edit::structure::Body, Diagnostics)> {
+    const PARALLEL_BYTES: usize = 256 * 1024;
+    let total: usize = files.iter().map(|f| f.text.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    if threads < 2 || total < PARALLEL_BYTES {
+        return files.iter().map(parse_file).collect();
+    }
+    let mut out: Vec<Option<(hcl_edit::structure::Body, Diagnostics)>> = Vec::new();
+    out.resize_with(files.len(), || None);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    files
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % threads == t)
+                        .map(|(i, f)| (i, parse_file(f)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            // A parser panic is a bug; surface it rather than lose a file.
+            let parsed = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (i, r) in parsed {
+                out[i] = Some(r);
+            }
+        }
+    });
+    out.into_iter()
+        .zip(files)
+        .map(|(r, f)| r.unwrap_or_else(|| parse_file(f)))
+        .collect()
+}
+
 fn load_dir(
     reader: &dyn SourceReader,
     dir: &Path,
@@ -87,6 +127,7 @@ fn load_dir(
     names.sort();
     let mut seen = Seen::default();
     let mut any = false;
+    let mut files: Vec<Arc<SourceFile>> = Vec::new();
     for name in names {
         let display_name = normalize(&display.join(&name))
             .to_string_lossy()
@@ -140,12 +181,15 @@ fn load_dir(
                 continue;
             }
         };
-        let file = Arc::new(SourceFile::new(display_name, text));
-        let (body, parse_diags) = parse_file(&file);
-        diags.extend(parse_diags);
-        decode_file(&mut module, &mut seen, &file, body, diags);
-        module.files.push(file);
+        files.push(Arc::new(SourceFile::new(display_name, text)));
     }
+    // Parsing is most of the cost of loading; files are parsed in parallel,
+    // then decoded in name order.
+    for (file, (body, parse_diags)) in files.iter().zip(parse_files(&files)) {
+        diags.extend(parse_diags);
+        decode_file(&mut module, &mut seen, file, body, diags);
+    }
+    module.files = files;
     if !any {
         diags.push(
             Diagnostic::error(
