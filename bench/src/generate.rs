@@ -80,6 +80,10 @@ pub struct Spec {
     pub resource_delay_ms: Option<u64>,
     /// Resource blocks per generated `resources_NNN.tf` file.
     pub blocks_per_file: usize,
+    /// A `provisioner "local-exec" { command = "sleep S" }` in every
+    /// resource: per-resource latency that Terraform can run offline (the
+    /// `test` provider is gitform's own).
+    pub provisioner_sleep_ms: Option<u64>,
 }
 
 impl Default for Spec {
@@ -94,6 +98,7 @@ impl Default for Spec {
             provider_delay_ms: 0,
             resource_delay_ms: None,
             blocks_per_file: 1000,
+            provisioner_sleep_ms: None,
         }
     }
 }
@@ -405,6 +410,14 @@ fn resource_block(spec: &Spec, node: &Node) -> String {
             let _ = writeln!(s, "  delay_ms = {d}");
         }
     }
+    if let Some(ms) = spec.provisioner_sleep_ms {
+        let _ = write!(
+            s,
+            "\n  provisioner \"local-exec\" {{\n    command = \"sleep {}.{:03}\"\n  }}\n",
+            ms / 1000,
+            ms % 1000
+        );
+    }
     s.push_str("}\n");
     s
 }
@@ -507,6 +520,7 @@ mod tests {
                             resources: 25,
                             layers: 4,
                             resource_delay_ms: Some(5),
+                            provisioner_sleep_ms: (kind == Kind::TerraformData).then_some(10),
                             ..Spec::default()
                         };
                         let files = generate(&spec)
@@ -585,6 +599,22 @@ mod tests {
             ),
             "{t}"
         );
+    }
+
+    #[test]
+    fn provisioner_sleep_is_written() {
+        let cases: &[(u64, &str)] = &[(50, "sleep 0.050"), (1500, "sleep 1.500")];
+        for &(ms, want) in cases {
+            let t = text(&Spec {
+                shape: Shape::Chain,
+                provisioner_sleep_ms: Some(ms),
+                resources: 2,
+                ..Spec::default()
+            });
+            let block =
+                format!("  provisioner \"local-exec\" {{\n    command = \"{want}\"\n  }}\n}}\n");
+            assert_eq!(t.matches(&block).count(), 2, "{t}");
+        }
     }
 
     #[test]
