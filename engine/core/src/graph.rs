@@ -17,7 +17,7 @@ use gitform_config::{Body, Expr, Module, NestedBlock, ResourceMode};
 use gitform_value::{Diagnostic, Diagnostics, SourceRange};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 /// What a graph node stands for.
@@ -88,9 +88,20 @@ pub struct Graph {
     pub index: HashMap<NodeKey, NodeIndex>,
     /// The provider configuration each resource uses.
     pub resource_provider: HashMap<NodeKey, NodeKey>,
+    /// Every edge, to add each once in constant time (petgraph's
+    /// `update_edge` scans the source's edges, quadratic for a provider
+    /// with many resources).
+    edges: HashSet<(NodeIndex, NodeIndex)>,
 }
 
 impl Graph {
+    /// Adds the edge `from -> to` (from a dependency to its dependent) once.
+    pub fn link(&mut self, from: NodeIndex, to: NodeIndex) {
+        if self.edges.insert((from, to)) {
+            self.graph.add_edge(from, to, ());
+        }
+    }
+
     pub fn node(&self, key: &NodeKey) -> Option<NodeIndex> {
         self.index.get(key).copied()
     }
@@ -416,7 +427,7 @@ impl EdgeBuilder<'_> {
                             .map(|(_, &i)| i)
                             .collect();
                         for from in inside {
-                            self.g.graph.update_edge(from, to, ());
+                            self.g.link(from, to);
                         }
                         return;
                     }
@@ -427,7 +438,7 @@ impl EdgeBuilder<'_> {
                                 .index
                                 .get(&NodeKey::Output(child_path.clone(), o.name.clone()))
                             {
-                                self.g.graph.update_edge(from, to, ());
+                                self.g.link(from, to);
                             }
                         }
                         return;
@@ -478,7 +489,7 @@ impl EdgeBuilder<'_> {
                 }
                 return;
             }
-            self.g.graph.update_edge(from, to, ());
+            self.g.link(from, to);
         }
     }
 }
@@ -666,7 +677,7 @@ fn add_module_edges(
             );
             continue;
         };
-        eb.g.graph.update_edge(pnode, to, ());
+        eb.g.link(pnode, to);
         eb.g.resource_provider.insert(key, pkey);
     }
     for c in &m.module_calls {
@@ -703,7 +714,7 @@ fn add_module_edges(
                 .map(|(_, &i)| i)
                 .collect();
         for i in mine {
-            eb.g.graph.update_edge(call, i, ());
+            eb.g.link(call, i);
         }
     }
     let EdgeBuilder { g, diags, .. } = eb;

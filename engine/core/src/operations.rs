@@ -125,7 +125,7 @@ fn add_orphans(graph: &mut Graph, prior: &HashMap<ResKey, Vec<PriorInstance>>) {
             });
         let p = graph.add(pkey.clone(), None);
         let n = graph.add(nk.clone(), None);
-        graph.graph.update_edge(p, n, ());
+        graph.link(p, n);
         graph.resource_provider.insert(nk, pkey);
     }
 }
@@ -233,7 +233,10 @@ fn new_run(
 
 async fn walk_run(run: &Arc<Run>) {
     let r = run.clone();
-    crate::walk::walk(&run.graph.graph, move |node| {
+    // Enough nodes in flight to keep every parallelism slot busy, without a
+    // future per node of a very wide graph held at once.
+    let max_in_flight = 256 + 4 * run.sem.available_permits();
+    crate::walk::walk_bounded(&run.graph.graph, max_in_flight, move |node| {
         let r = r.clone();
         r.visit(node)
     })
@@ -660,10 +663,10 @@ fn add_destroy_nodes(graph: &mut Graph, plan: &Plan, prior: &HashMap<ResKey, Vec
             );
             if let Some(r) = r {
                 if k.replace_last {
-                    graph.graph.update_edge(r, d, ());
+                    graph.link(r, d);
                     cbd_node.insert(name.clone(), d);
                 } else {
-                    graph.graph.update_edge(d, r, ());
+                    graph.link(d, r);
                 }
             }
             mine.push(d);
@@ -679,7 +682,7 @@ fn add_destroy_nodes(graph: &mut Graph, plan: &Plan, prior: &HashMap<ResKey, Vec
         for label in providers.get(*key).into_iter().flatten() {
             if let Some(p) = parse_provider_label(label).and_then(|p| graph.node(&p)) {
                 for &n in &mine {
-                    graph.graph.update_edge(p, n, ());
+                    graph.link(p, n);
                 }
             }
         }
@@ -706,7 +709,7 @@ fn add_destroy_nodes(graph: &mut Graph, plan: &Plan, prior: &HashMap<ResKey, Vec
             for &theirs in nodes_of.get(&dep).into_iter().flatten() {
                 for &m in &mine {
                     if m != theirs {
-                        graph.graph.update_edge(m, theirs, ());
+                        graph.link(m, theirs);
                     }
                 }
             }
@@ -735,7 +738,7 @@ fn add_destroy_nodes(graph: &mut Graph, plan: &Plan, prior: &HashMap<ResKey, Vec
                     .into_iter()
                     .flatten()
                 {
-                    graph.graph.update_edge(me, *n, ());
+                    graph.link(me, *n);
                 }
             }
         }

@@ -29,6 +29,21 @@ where
     F: Fn(NodeIndex) -> Fut,
     Fut: Future<Output = bool> + Send + 'static,
 {
+    walk_bounded(graph, usize::MAX, visit).await
+}
+
+/// [`walk`], with at most `max_in_flight` nodes running at once. Ready
+/// nodes beyond that wait in a queue, so a wide graph does not hold a
+/// future per node in memory at the same time.
+pub async fn walk_bounded<N, E, F, Fut>(
+    graph: &DiGraph<N, E>,
+    max_in_flight: usize,
+    visit: F,
+) -> Vec<Outcome>
+where
+    F: Fn(NodeIndex) -> Fut,
+    Fut: Future<Output = bool> + Send + 'static,
+{
     let n = graph.node_count();
     let mut waiting: Vec<usize> = graph
         .node_indices()
@@ -42,8 +57,10 @@ where
         .filter(|i| waiting[i.index()] == 0)
         .collect();
 
+    let max_in_flight = max_in_flight.max(1);
     loop {
-        while let Some(node) = ready.pop() {
+        while running.len() < max_in_flight {
+            let Some(node) = ready.pop() else { break };
             if blocked[node.index()] {
                 finish(
                     graph,
