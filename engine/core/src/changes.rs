@@ -130,6 +130,10 @@ pub struct ResourceChange {
     pub dependencies: Vec<String>,
     pub schema_version: u64,
     pub create_before_destroy: bool,
+    /// Set for the old object of a create-before-destroy replacement whose
+    /// destroy did not happen: its deposed key. Such a change is always a
+    /// delete and does not count as the instance's own change.
+    pub deposed: Option<String>,
 }
 
 /// A change made outside gitform, found by refresh.

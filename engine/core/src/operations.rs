@@ -65,15 +65,27 @@ pub fn config_digest(root: &Module) -> String {
     format!("{:016x}", h.finish())
 }
 
+/// What the state records, grouped by resource: the live instances, and
+/// the deposed objects (old halves of create-before-destroy replacements
+/// whose destroy did not happen).
+pub(crate) struct Recorded {
+    pub live: HashMap<ResKey, Vec<PriorInstance>>,
+    pub deposed: HashMap<ResKey, Vec<(PriorInstance, String)>>,
+}
+
 /// The recorded state, grouped by resource.
-fn load_prior(state: &dyn StateStore) -> Result<HashMap<ResKey, Vec<PriorInstance>>, Diagnostics> {
+fn load_prior(state: &dyn StateStore) -> Result<Recorded, Diagnostics> {
     let records = state.list_resources().map_err(|e| {
         Diagnostics::from(Diagnostic::error("Failed to read the state", e.to_string()))
     })?;
-    let mut out: HashMap<ResKey, Vec<PriorInstance>> = HashMap::new();
+    let mut out = Recorded {
+        live: HashMap::new(),
+        deposed: HashMap::new(),
+    };
     let mut diags = Diagnostics::new();
     for r in records {
-        let addr = match parse_instance(&r.address) {
+        let (address, deposed) = crate::run::split_deposed(&r.address);
+        let addr = match parse_instance(address) {
             Ok(a) => a,
             Err(e) => {
                 diags.push(Diagnostic::error("Invalid address in state", e.to_string()));
@@ -87,13 +99,17 @@ fn load_prior(state: &dyn StateStore) -> Result<HashMap<ResKey, Vec<PriorInstanc
                 continue;
             }
         };
-        let a = &addr.resource;
-        let key = (a.module.path(), a.mode, a.type_name.clone(), a.name.clone());
-        out.entry(key).or_default().push(PriorInstance {
+        let key = res_key(&addr);
+        let deposed = deposed.map(str::to_string);
+        let inst = PriorInstance {
             addr,
             record: r,
             value,
-        });
+        };
+        match deposed {
+            Some(k) => out.deposed.entry(key).or_default().push((inst, k)),
+            None => out.live.entry(key).or_default().push(inst),
+        }
     }
     if diags.has_errors() {
         return Err(diags);
@@ -103,15 +119,26 @@ fn load_prior(state: &dyn StateStore) -> Result<HashMap<ResKey, Vec<PriorInstanc
 
 /// Adds nodes for recorded resources that the configuration no longer
 /// has, each depending on its provider configuration.
-fn add_orphans(graph: &mut Graph, prior: &HashMap<ResKey, Vec<PriorInstance>>) {
-    let mut keys: Vec<&ResKey> = prior.keys().collect();
+fn add_orphans(graph: &mut Graph, recorded: &Recorded) {
+    let mut keys: Vec<&ResKey> = recorded
+        .live
+        .keys()
+        .chain(recorded.deposed.keys())
+        .collect();
     keys.sort();
+    keys.dedup();
     for key in keys {
         let nk = NodeKey::Resource(key.0.clone(), key.1, key.2.clone(), key.3.clone());
         if graph.node(&nk).is_some() {
             continue;
         }
-        let Some(first) = prior[key].first() else {
+        let Some(first) = recorded.live.get(key).and_then(|v| v.first()).or_else(|| {
+            recorded
+                .deposed
+                .get(key)
+                .and_then(|v| v.first())
+                .map(|(p, _)| p)
+        }) else {
             continue;
         };
         let pkey = parse_provider_label(&first.record.provider)
@@ -194,12 +221,13 @@ fn new_run(
     graph: Graph,
     state: Arc<dyn StateStore>,
     phase: Phase,
-    prior: HashMap<ResKey, Vec<PriorInstance>>,
+    prior: Recorded,
     inputs: BTreeMap<String, Value>,
     parallelism: usize,
     observer: Arc<dyn Observer>,
     active: Option<HashSet<NodeKey>>,
     planned: HashMap<InstanceAddr, crate::changes::ResourceChange>,
+    all_changes: &[crate::changes::ResourceChange],
 ) -> Arc<Run> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| ws.dir.clone());
     let root_dir = std::fs::canonicalize(&ws.dir).unwrap_or_else(|_| ws.dir.clone());
@@ -214,7 +242,8 @@ fn new_run(
         phase,
         scope: Mutex::new(Scope::new(root_dir, cwd)),
         providers: Mutex::new(HashMap::new()),
-        prior,
+        prior: prior.live,
+        deposed: prior.deposed,
         results: Mutex::new(Results::default()),
         sem: Arc::new(Semaphore::new(parallelism.max(1))),
         observer,
@@ -222,7 +251,7 @@ fn new_run(
         active,
         planned_by_resource: {
             let mut by: HashMap<ResKey, Vec<crate::changes::ResourceChange>> = HashMap::new();
-            for c in planned.values() {
+            for c in all_changes {
                 by.entry(res_key(&c.addr)).or_default().push(c.clone());
             }
             by
@@ -280,6 +309,7 @@ pub async fn plan(
         observer,
         active,
         HashMap::new(),
+        &[],
     );
     walk_run(&run).await;
     let results = std::mem::take(&mut *run.results.lock().unwrap_or_else(|e| e.into_inner()));
@@ -433,7 +463,7 @@ pub async fn apply(
     };
     let mut graph = ws.graph.clone();
     add_orphans(&mut graph, &prior);
-    add_destroy_nodes(&mut graph, &plan, &prior);
+    add_destroy_nodes(&mut graph, &plan, &prior.live);
     let mut cycle = Diagnostics::new();
     crate::graph::report_cycles(&graph, &mut cycle);
     if cycle.has_errors() {
@@ -441,11 +471,14 @@ pub async fn apply(
         finish(state.as_ref(), serial, &outcome, &plan);
         return outcome;
     }
+    // The instances' own changes (a deposed object's delete is not one).
     let planned: HashMap<InstanceAddr, crate::changes::ResourceChange> = plan
         .changes
         .iter()
+        .filter(|c| c.deposed.is_none())
         .map(|c| (c.addr.clone(), c.clone()))
         .collect();
+    let all_changes: Vec<crate::changes::ResourceChange> = plan.changes.clone();
     let plan = Arc::new(plan);
     let run = new_run(
         ws,
@@ -461,6 +494,7 @@ pub async fn apply(
         observer,
         None,
         planned,
+        &all_changes,
     );
     walk_run(&run).await;
     let results = std::mem::take(&mut *run.results.lock().unwrap_or_else(|e| e.into_inner()));
@@ -543,6 +577,7 @@ fn record_refreshed(state: &dyn StateStore, plan: &Plan, serial: u64) -> Diagnos
     let actions: HashMap<String, Action> = plan
         .changes
         .iter()
+        .filter(|c| c.deposed.is_none())
         .map(|c| (c.addr.to_string(), c.action))
         .collect();
     let untouched = Plan {
@@ -1128,7 +1163,10 @@ pub async fn eval_scope(
             Ok(p) => p,
             Err(d) => return (gitform_lang::EvalContext::new(), d),
         },
-        None => HashMap::new(),
+        None => Recorded {
+            live: HashMap::new(),
+            deposed: HashMap::new(),
+        },
     };
     let store: Arc<dyn StateStore> = match state {
         Some(s) => s,
@@ -1159,6 +1197,7 @@ pub async fn eval_scope(
         Arc::new(crate::run::Silent),
         Some(HashSet::new()),
         HashMap::new(),
+        &[],
     );
     walk_run(&run).await;
     let diags = std::mem::take(&mut run.results.lock().unwrap_or_else(|e| e.into_inner()).diags);

@@ -105,6 +105,7 @@ pub fn encode(plan: &Plan) -> String {
                 "dependencies": c.dependencies,
                 "schema_version": c.schema_version,
                 "create_before_destroy": c.create_before_destroy,
+                "deposed": c.deposed,
             })
         })
         .collect();
@@ -213,6 +214,7 @@ pub fn decode(text: &str) -> Result<Plan, PlanFileError> {
                 .get("create_before_destroy")
                 .and_then(Json::as_bool)
                 .unwrap_or(false),
+            deposed: s(c, "deposed"),
         });
     }
     for d in doc
@@ -493,6 +495,7 @@ mod tests {
                 dependencies: vec!["terraform_data.y".into()],
                 schema_version: 3,
                 create_before_destroy: true,
+                deposed: None,
             }],
             prior_serial: 7,
             lineage: "abc".into(),

@@ -229,7 +229,10 @@ fn render_drift(drift: &[Drift], st: &Style, mode: PlanMode, out: &mut String) {
 }
 
 fn render_change(ch: &ResourceChange, st: &Style, out: &mut String) {
-    let addr = ch.addr.to_string();
+    let addr = match &ch.deposed {
+        Some(key) => format!("{} (deposed object {key})", ch.addr),
+        None => ch.addr.to_string(),
+    };
     let heading = match ch.action {
         Action::Create => format!("{addr} will be created"),
         Action::Update => format!("{addr} will be updated in-place"),

@@ -114,6 +114,8 @@ pub(crate) struct Run {
     pub scope: Mutex<Scope>,
     pub providers: Mutex<HashMap<NodeKey, Arc<ProviderInstance>>>,
     pub prior: HashMap<ResKey, Vec<PriorInstance>>,
+    /// Deposed objects, with their deposed keys.
+    pub deposed: HashMap<ResKey, Vec<(PriorInstance, String)>>,
     pub node_deps: HashMap<NodeIndex, Vec<Dep>>,
     pub results: Mutex<Results>,
     pub sem: Arc<Semaphore>,
@@ -723,6 +725,9 @@ impl Run {
             }
             return true;
         }
+        if let Phase::Plan(opts) = &self.phase {
+            self.plan_deposed(&rk, opts);
+        }
         let Some(res) = config_res else {
             // No configuration: every recorded instance is an orphan.
             if let Phase::Plan(opts) = &self.phase {
@@ -877,6 +882,36 @@ impl Run {
         ok
     }
 
+    /// Deletes for the deposed objects of a resource (plan phase).
+    fn plan_deposed(&self, rk: &ResKey, opts: &PlanOptions) {
+        if opts.mode == PlanMode::RefreshOnly {
+            return;
+        }
+        let Some(deposed) = self.deposed.get(rk) else {
+            return;
+        };
+        let mut results = lock(&self.results);
+        for (p, key) in deposed {
+            if !opts.targets.is_empty() && !opts.targets.iter().any(|t| t.contains(&p.addr)) {
+                continue;
+            }
+            results.changes.push(ResourceChange {
+                addr: p.addr.clone(),
+                provider: p.record.provider.clone(),
+                action: Action::Delete,
+                reason: None,
+                before: Some(p.value.clone()),
+                after: None,
+                requires_replace: Vec::new(),
+                private: None,
+                dependencies: p.record.dependencies.clone(),
+                schema_version: p.record.schema_version,
+                create_before_destroy: true,
+                deposed: Some(key.clone()),
+            });
+        }
+    }
+
     /// Whether any resource named in `replace_triggered_by` has a planned
     /// update or replacement in module instance `mi`.
     fn replace_triggered(&self, res: &Resource, mi: &ModuleInstance) -> Option<String> {
@@ -1019,6 +1054,7 @@ impl Run {
                 dependencies: p.record.dependencies.clone(),
                 schema_version: p.record.schema_version,
                 create_before_destroy: p.record.create_before_destroy,
+                deposed: None,
             });
         }
         true
@@ -1135,6 +1171,7 @@ impl Run {
                             dependencies: p.record.dependencies.clone(),
                             schema_version: schema.version,
                             create_before_destroy: lifecycle.create_before_destroy,
+                            deposed: None,
                         });
                     }
                     values.insert(addr.key.clone(), pv);
@@ -1456,6 +1493,17 @@ impl Run {
             .and_then(|v| v.as_str().map(str::to_string));
         match resp.new_state {
             Some(v) => {
+                if change.action == Action::CreateThenDelete {
+                    // The old object stays recorded, deposed, until its destroy succeeds.
+                    if let Some(old) = &change.before {
+                        let mut rec =
+                            self.record(&addr, &provider, &schema, old, &deps, false, true);
+                        rec.address = deposed_address(&addr, &serial.to_string());
+                        self.state
+                            .put_resource(serial, &rec)
+                            .map_err(|e| state_error(&addr, e))?;
+                    }
+                }
                 // A create that failed halfway is kept, tainted, so the next plan replaces it.
                 let tainted = failed && action == Action::Create;
                 let v = schema.block.mark_sensitive(v);
@@ -1572,9 +1620,17 @@ impl Run {
                         .finished(&ch.addr, Action::Delete, false, t0.elapsed(), None);
                     return Err(diags);
                 }
-                // With create_before_destroy the record already holds the new object.
-                if ch.action != Action::CreateThenDelete {
-                    match self.state.remove_resource(serial, &ch.addr.to_string()) {
+                // With create_before_destroy the instance's record already
+                // holds the new object: the old one was recorded deposed.
+                let address = match (&ch.deposed, ch.action) {
+                    (Some(key), _) => deposed_address(&ch.addr, key),
+                    (None, Action::CreateThenDelete) => {
+                        deposed_address(&ch.addr, &serial.to_string())
+                    }
+                    (None, _) => ch.addr.to_string(),
+                };
+                {
+                    match self.state.remove_resource(serial, &address) {
                         Ok(()) | Err(gitform_state::StateError::ResourceNotFound(_)) => {}
                         Err(e) => {
                             self.observer.finished(
@@ -1973,6 +2029,7 @@ async fn plan_one(
         dependencies: p.deps.clone(),
         schema_version: schema.version,
         create_before_destroy: p.lifecycle.create_before_destroy,
+        deposed: None,
     };
     if p.data {
         if p.config.is_wholly_known() && !p.deps_pending {
@@ -2152,4 +2209,17 @@ pub(crate) fn resource_dependencies(graph: &Graph) -> HashMap<NodeKey, Vec<Strin
 /// The providers a run started, to stop them at its end.
 pub(crate) fn take_providers(run: &Run) -> Vec<Arc<ProviderInstance>> {
     lock(&run.providers).drain().map(|(_, p)| p).collect()
+}
+
+/// The state address of a deposed object of instance `addr`.
+pub(crate) fn deposed_address(addr: &InstanceAddr, key: &str) -> String {
+    format!("{addr}#deposed:{key}")
+}
+
+/// Splits a state address into the instance address and the deposed key.
+pub(crate) fn split_deposed(address: &str) -> (&str, Option<&str>) {
+    match address.rsplit_once("#deposed:") {
+        Some((a, k)) => (a, Some(k)),
+        None => (address, None),
+    }
 }

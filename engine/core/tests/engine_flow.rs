@@ -142,3 +142,78 @@ output "content" {{
     assert!(state.list_resources().unwrap().is_empty());
     assert!(!file.exists());
 }
+
+/// A create-before-destroy replacement whose destroy fails keeps the old
+/// object in the state, deposed, and the next plan deletes it.
+#[tokio::test]
+async fn failed_create_before_destroy_keeps_the_old_object() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let config = |v: &str| {
+        format!(
+            r#"
+resource "test_resource" "x" {{
+  value          = "{v}"
+  triggers       = {{ v = "{v}" }}
+  fail_on_delete = true
+  lifecycle {{
+    create_before_destroy = true
+  }}
+}}
+"#
+        )
+    };
+    std::fs::write(dir.join("main.tf"), config("one")).unwrap();
+    let state: Arc<dyn StateStore> =
+        Arc::new(SqliteStore::open(&dir.join(".gitform/state.db")).unwrap());
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    apply_dir(dir, &state, p).await;
+    let old_id = state.list_resources().unwrap()[0].attributes.clone();
+
+    std::fs::write(dir.join("main.tf"), config("two")).unwrap();
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert_eq!(
+        actions(&p),
+        vec![("test_resource.x".to_string(), Action::CreateThenDelete)]
+    );
+    let (ws, _) = load(dir, registry());
+    let out = apply(
+        &ws,
+        state.clone(),
+        p,
+        10,
+        Arc::new(Silent),
+        VersionMeta::default(),
+    )
+    .await;
+    assert!(
+        out.diagnostics.has_errors(),
+        "the destroy of the old object fails"
+    );
+
+    // Both objects are recorded: the new one, and the old one deposed.
+    let records = state.list_resources().unwrap();
+    let addresses: Vec<&str> = records.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(addresses.len(), 2, "{addresses:?}");
+    assert!(addresses.contains(&"test_resource.x"));
+    let deposed = records
+        .iter()
+        .find(|r| r.address.starts_with("test_resource.x#deposed:"))
+        .expect("deposed record");
+    assert_eq!(deposed.attributes, old_id);
+
+    // The next plan deletes the deposed object and leaves the new one alone.
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    let deletes: Vec<_> = p
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .collect();
+    assert_eq!(deletes.len(), 1);
+    assert!(deletes[0].deposed.is_some());
+    let rendered = gitform_engine::render::render_plan(&p, Default::default());
+    assert!(
+        rendered.contains("test_resource.x (deposed object"),
+        "{rendered}"
+    );
+}
