@@ -98,8 +98,28 @@ pub(crate) struct Results {
     /// Root module outputs: value and whether declared sensitive.
     pub outputs: BTreeMap<String, (Value, bool)>,
     pub actions: HashMap<InstanceAddr, Action>,
+    /// The position in `changes` of each instance's own change, and of
+    /// the changes of each resource (module instance included).
+    by_addr: HashMap<InstanceAddr, usize>,
+    by_resource: HashMap<ResourceAddr, Vec<usize>>,
     /// What an apply did: objects created, updated and destroyed.
     pub applied: crate::changes::ChangeCounts,
+}
+
+impl Results {
+    /// Records a planned change, indexed by address and by resource.
+    pub(crate) fn push(&mut self, change: ResourceChange) {
+        let i = self.changes.len();
+        if change.deposed.is_none() {
+            self.actions.insert(change.addr.clone(), change.action);
+            self.by_addr.insert(change.addr.clone(), i);
+            self.by_resource
+                .entry(change.addr.resource.clone())
+                .or_default()
+                .push(i);
+        }
+        self.changes.push(change);
+    }
 }
 
 /// Static key of a resource: module path, mode, type, name.
@@ -805,7 +825,6 @@ impl Run {
             let prior = self.prior_for(&rk, mi);
             let values = match &self.phase {
                 Phase::Plan(opts) => {
-                    let triggered = self.replace_triggered(res, mi);
                     self.plan_instances(
                         &pinst,
                         &schema,
@@ -814,7 +833,6 @@ impl Run {
                         configs,
                         prior,
                         &lifecycle,
-                        triggered,
                         opts.clone(),
                     )
                     .await
@@ -895,7 +913,7 @@ impl Run {
             if !opts.targets.is_empty() && !opts.targets.iter().any(|t| t.contains(&p.addr)) {
                 continue;
             }
-            results.changes.push(ResourceChange {
+            results.push(ResourceChange {
                 addr: p.addr.clone(),
                 provider: p.record.provider.clone(),
                 action: Action::Delete,
@@ -912,23 +930,86 @@ impl Run {
         }
     }
 
-    /// Whether any resource named in `replace_triggered_by` has a planned
-    /// update or replacement in module instance `mi`.
-    fn replace_triggered(&self, res: &Resource, mi: &ModuleInstance) -> Option<String> {
+    /// Whether something named in `replace_triggered_by` changes in this
+    /// plan, for instance `key` of a resource in module instance `mi`: a
+    /// resource instance that is updated or replaced, or, when the
+    /// reference names an attribute, that attribute's value changing. An
+    /// index written with `count.index` or `each.key` means this
+    /// instance's own key.
+    fn replace_triggered(
+        &self,
+        res: &Resource,
+        mi: &ModuleInstance,
+        key: &Option<InstanceKey>,
+    ) -> Option<String> {
+        if res.lifecycle.replace_triggered_by.is_empty() {
+            return None;
+        }
         let results = lock(&self.results);
         for e in &res.lifecycle.replace_triggered_by {
-            for (dep, _) in expr_deps(e, &[]) {
-                if let Dep::Resource(mode, t, n) = dep {
-                    let hit = results.actions.iter().any(|(a, act)| {
-                        a.resource.module == *mi
-                            && a.resource.mode == mode
-                            && a.resource.type_name == t
-                            && a.resource.name == n
-                            && (act.is_replace() || *act == Action::Update)
-                    });
-                    if hit {
-                        return Some(e.text().to_string());
+            for r in gitform_lang::references(&e.expr) {
+                let gitform_lang::Subject::Resource { type_name, name } = r.subject else {
+                    continue;
+                };
+                let resource = ResourceAddr {
+                    module: mi.clone(),
+                    mode: Mode::Managed,
+                    type_name,
+                    name,
+                };
+                let mut steps = r.remaining.iter().peekable();
+                let index = match steps.peek() {
+                    Some(gitform_lang::TraversalStep::Index(i)) => Some(Some(InstanceKey::Int(*i))),
+                    Some(gitform_lang::TraversalStep::Key(k)) => {
+                        Some(Some(InstanceKey::Str(k.clone())))
                     }
+                    Some(gitform_lang::TraversalStep::Dynamic) => Some(key.clone()),
+                    _ => None,
+                };
+                if index.is_some() {
+                    steps.next();
+                }
+                let path = AttrPath(
+                    steps
+                        .map_while(|s| match s {
+                            gitform_lang::TraversalStep::Attr(a) => Some(PathStep::Attr(a.clone())),
+                            gitform_lang::TraversalStep::Key(k) => Some(PathStep::Key(k.clone())),
+                            gitform_lang::TraversalStep::Index(i) => Some(PathStep::Index(*i)),
+                            _ => None,
+                        })
+                        .collect(),
+                );
+                let candidates: Vec<usize> = match index {
+                    Some(k) => results
+                        .by_addr
+                        .get(&resource.instance(k))
+                        .copied()
+                        .into_iter()
+                        .collect(),
+                    None => results
+                        .by_resource
+                        .get(&resource)
+                        .cloned()
+                        .unwrap_or_default(),
+                };
+                let hit = candidates
+                    .into_iter()
+                    .filter_map(|i| results.changes.get(i))
+                    .any(|c| {
+                        let changed = c.action.is_replace() || c.action == Action::Update;
+                        if !changed || path.is_root() {
+                            return changed;
+                        }
+                        let before = c.before.as_ref().and_then(|v| v.get_path(&path));
+                        let after = c.after.as_ref().and_then(|v| v.get_path(&path));
+                        match (before, after) {
+                            (Some(b), Some(a)) => !a.is_wholly_known() || !values_equal(b, a),
+                            (None, None) => false,
+                            _ => true,
+                        }
+                    });
+                if hit {
+                    return Some(e.text().to_string());
                 }
             }
         }
@@ -1037,8 +1118,7 @@ impl Run {
                 continue;
             }
             let action = Action::Delete;
-            results.actions.insert(p.addr.clone(), action);
-            results.changes.push(ResourceChange {
+            results.push(ResourceChange {
                 addr: p.addr.clone(),
                 provider: p.record.provider.clone(),
                 action,
@@ -1072,7 +1152,6 @@ impl Run {
         configs: Vec<(InstanceAddr, Value)>,
         prior: Vec<PriorInstance>,
         lifecycle: &LifecycleValues,
-        triggered: Option<String>,
         opts: PlanOptions,
     ) -> Option<BTreeMap<Option<InstanceKey>, Value>> {
         let active = self.active.as_ref().is_none_or(|a| a.contains(key));
@@ -1159,7 +1238,7 @@ impl Run {
                             return None;
                         }
                         let (p, _) = cur.clone().unwrap_or_else(|| unreachable_prior(&addr));
-                        lock(&self.results).changes.push(ResourceChange {
+                        lock(&self.results).push(ResourceChange {
                             addr: addr.clone(),
                             provider: provider.clone(),
                             action: Action::Delete,
@@ -1184,6 +1263,7 @@ impl Run {
                 continue;
             }
             let replace_requested = opts.replace.contains(&addr);
+            let triggered = self.replace_triggered(res, &addr.resource.module, &addr.key);
             let deps_pending = mode == ResourceMode::Data && {
                 let results = lock(&self.results);
                 results.actions.iter().any(|(a, act)| {
@@ -1202,7 +1282,7 @@ impl Run {
                     prior: prior_val,
                     tainted,
                     replace_requested,
-                    triggered: triggered.clone(),
+                    triggered,
                     lifecycle: lifecycle.clone(),
                     data: mode == ResourceMode::Data,
                     provider: provider.clone(),
@@ -1221,9 +1301,7 @@ impl Run {
                         continue;
                     }
                     values.insert(change.addr.key.clone(), value);
-                    let mut results = lock(&self.results);
-                    results.actions.insert(change.addr.clone(), change.action);
-                    results.changes.push(change);
+                    lock(&self.results).push(change);
                 }
                 Err(d) => ok = self.fail(d),
             }

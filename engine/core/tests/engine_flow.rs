@@ -217,3 +217,64 @@ resource "test_resource" "x" {{
         "{rendered}"
     );
 }
+
+/// replace_triggered_by follows the instance (`[count.index]`) and the
+/// attribute a reference names.
+#[tokio::test]
+async fn replace_triggered_by_is_per_instance_and_attribute() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let config = |a: &str, b: &str| {
+        format!(
+            r#"
+variable "vals" {{
+  default = ["{a}", "{b}"]
+}}
+resource "test_resource" "x" {{
+  count = 2
+  value = var.vals[count.index]
+}}
+resource "terraform_data" "y" {{
+  count = 2
+  input = count.index
+  lifecycle {{
+    replace_triggered_by = [test_resource.x[count.index]]
+  }}
+}}
+resource "terraform_data" "z" {{
+  input = "z"
+  lifecycle {{
+    replace_triggered_by = [test_resource.x[0].value]
+  }}
+}}
+"#
+        )
+    };
+    std::fs::write(dir.join("main.tf"), config("a", "b")).unwrap();
+    let state: Arc<dyn StateStore> =
+        Arc::new(SqliteStore::open(&dir.join(".gitform/state.db")).unwrap());
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    apply_dir(dir, &state, p).await;
+
+    std::fs::write(dir.join("main.tf"), config("a", "B")).unwrap();
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert_eq!(
+        actions(&p),
+        vec![
+            ("terraform_data.y[1]".to_string(), Action::DeleteThenCreate),
+            ("test_resource.x[1]".to_string(), Action::Update),
+        ]
+    );
+    apply_dir(dir, &state, p).await;
+
+    std::fs::write(dir.join("main.tf"), config("A", "B")).unwrap();
+    let p = plan_dir(dir, &state, PlanOptions::default()).await;
+    assert_eq!(
+        actions(&p),
+        vec![
+            ("terraform_data.y[0]".to_string(), Action::DeleteThenCreate),
+            ("terraform_data.z".to_string(), Action::DeleteThenCreate),
+            ("test_resource.x[0]".to_string(), Action::Update),
+        ]
+    );
+}
