@@ -144,6 +144,18 @@ fn plan_options(op: &OperationArgs, mode: PlanMode) -> anyhow::Result<PlanOption
 struct Progress {
     in_flight: Mutex<HashMap<String, (Action, Instant)>>,
     quiet: bool,
+    /// Set by the first Ctrl-C of an apply.
+    interrupted: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        Progress {
+            in_flight: Mutex::new(HashMap::new()),
+            quiet,
+            interrupted: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
 }
 
 fn verb(a: Action) -> (&'static str, &'static str) {
@@ -172,6 +184,10 @@ fn fmt_elapsed(d: Duration) -> String {
 }
 
 impl Observer for Progress {
+    fn cancelled(&self) -> bool {
+        self.interrupted.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn refreshing(&self, addr: &InstanceAddr, id: Option<&str>) {
         if !self.quiet {
             let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
@@ -231,6 +247,27 @@ impl Progress {
             ));
         }
     }
+}
+
+/// Runs an apply: the first Ctrl-C stops starting new work and lets what
+/// is running finish and be recorded; a second one exits at once.
+async fn with_interrupts<F: std::future::Future>(progress: &Arc<Progress>, fut: F) -> F::Output {
+    let p = progress.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        p.interrupted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        line("\nInterrupt received.\nPlease wait for gitform to exit or data loss may occur.\nGracefully shutting down...\n");
+        if tokio::signal::ctrl_c().await.is_ok() {
+            line("Two interrupts received. Exiting immediately. Objects being changed right now may be missing from the state.");
+            std::process::exit(130);
+        }
+    });
+    let out = fut.await;
+    watcher.abort();
+    out
 }
 
 async fn with_ticker<F: std::future::Future>(
@@ -328,10 +365,7 @@ pub fn plan(args: &PlanArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         "OperationTypePlan",
         ui,
     )?;
-    let progress = Arc::new(Progress {
-        in_flight: Mutex::new(HashMap::new()),
-        quiet: args.op.json,
-    });
+    let progress = Arc::new(Progress::new(args.op.json));
     let plan = make_plan(&ws, state, &args.op, PlanMode::Normal, ui, progress)?;
     if args.op.json {
         ui.println(serde_json::to_string_pretty(&planfile::to_plan_json(
@@ -405,16 +439,19 @@ fn run_apply(
     let mode = plan.mode;
     let rt = runtime()?;
     let terminal = ui.stdout_is_terminal;
-    let outcome = rt.block_on(with_ticker(
+    let outcome = rt.block_on(with_interrupts(
         &progress,
-        terminal,
-        operations::apply(
-            ws,
-            state,
-            plan,
-            parallelism,
-            progress.clone(),
-            version_meta(operation),
+        with_ticker(
+            &progress,
+            terminal,
+            operations::apply(
+                ws,
+                state,
+                plan,
+                parallelism,
+                progress.clone(),
+                version_meta(operation),
+            ),
         ),
     ));
     if outcome.diagnostics.has_errors() {
@@ -458,10 +495,7 @@ fn plan_then_apply(
     let ws = load_workspace(ui)?;
     let state = open_state(op.state.as_deref())?;
     let _lock = take_lock(&state, &op.lock, op.state.as_deref(), operation, ui)?;
-    let progress = Arc::new(Progress {
-        in_flight: Mutex::new(HashMap::new()),
-        quiet: false,
-    });
+    let progress = Arc::new(Progress::new(false));
     let plan = make_plan(&ws, state.clone(), op, mode, ui, progress.clone())?;
     ui.print(render_plan(&plan, RenderOptions { color: ui.color }));
     if !plan.has_changes() {
@@ -503,10 +537,7 @@ pub fn apply(args: &ApplyArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         "OperationTypeApply",
         ui,
     )?;
-    let progress = Arc::new(Progress {
-        in_flight: Mutex::new(HashMap::new()),
-        quiet: false,
-    });
+    let progress = Arc::new(Progress::new(false));
     run_apply(
         &ws,
         state,
@@ -547,10 +578,7 @@ pub fn refresh(args: &RefreshArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         "OperationTypeRefresh",
         ui,
     )?;
-    let progress = Arc::new(Progress {
-        in_flight: Mutex::new(HashMap::new()),
-        quiet: false,
-    });
+    let progress = Arc::new(Progress::new(false));
     let plan = make_plan(
         &ws,
         state.clone(),

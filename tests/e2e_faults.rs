@@ -323,6 +323,53 @@ fn sigkill_halfway_loses_nothing() {
     w.plan_code(&[]).code(0);
 }
 
+/// Ctrl-C in the middle of an apply: nothing new starts, what is running
+/// finishes and is recorded, and the next plan creates exactly the rest.
+#[test]
+fn interrupt_halfway_finishes_in_flight_work() {
+    let w = Work::fixture("faults/many");
+    let mut apply = w.spawn(&["apply", "-auto-approve", "-parallelism", "10"]);
+    let lines = Lines::follow(&mut apply);
+    lines.wait_for(": Creation complete after", 20, &mut apply);
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &apply.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = apply.wait().unwrap();
+    let out = lines.finish();
+    assert_eq!(status.code(), Some(1), "{out:?}");
+    assert!(
+        out.iter().any(|l| l.contains("Interrupt received")),
+        "{out:?}"
+    );
+    let reported: BTreeSet<String> = out
+        .iter()
+        .filter(|l| l.contains(": Creation complete after"))
+        .filter_map(|l| l.split(": ").next().map(str::to_string))
+        .collect();
+
+    // A graceful stop releases the lock: the next plan needs no takeover.
+    let r = w.run(&["plan"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("stale state lock"), "{}", r.stderr);
+    let recorded: BTreeSet<String> = w.state_list().into_iter().collect();
+    // Everything reported as created is recorded, and nothing else.
+    assert_eq!(recorded, reported);
+    assert!(
+        recorded.len() < 500,
+        "the interrupt stopped the apply early"
+    );
+    let all: BTreeSet<String> = (0..500).map(addr).collect();
+    let plan = w.plan_json(&[]);
+    assert_eq!(plan["summary"]["add"], 500 - recorded.len());
+    let creates: BTreeSet<String> = actions(&plan).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        creates,
+        all.difference(&recorded).cloned().collect::<BTreeSet<_>>()
+    );
+}
+
 /// `plan -json` must print only JSON on stdout, even when it has to warn
 /// (here: taking over the lock of a killed apply).
 #[test]

@@ -49,6 +49,11 @@ pub trait Observer: Send + Sync {
         _id: Option<&str>,
     ) {
     }
+    /// True once the user asked to stop (Ctrl-C): no new node starts, the
+    /// ones running finish and their results are recorded.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that reports nothing.
@@ -352,6 +357,21 @@ struct LifecycleValues {
 }
 
 impl Run {
+    /// Records (once) that the run was interrupted.
+    fn note_cancelled(&self) {
+        let mut results = lock(&self.results);
+        if !results
+            .diags
+            .iter()
+            .any(|d| d.summary == "Operation cancelled")
+        {
+            results.diags.push(Diagnostic::error(
+                "Operation cancelled",
+                "gitform was interrupted. The changes that had started were finished and recorded; the rest did not run. Run the command again to finish.",
+            ));
+        }
+    }
+
     fn fail(&self, d: impl Into<Diagnostics>) -> bool {
         lock(&self.results).diags.extend(d.into());
         false
@@ -374,6 +394,10 @@ impl Run {
 
     /// Visits one node. Returns whether it succeeded.
     pub(crate) async fn visit(self: Arc<Self>, node: NodeIndex) -> bool {
+        if self.observer.cancelled() {
+            self.note_cancelled();
+            return false;
+        }
         let key = self.graph.graph[node].key.clone();
         let instances = lock(&self.scope).instances_of(key.module());
         match &key {
@@ -1514,6 +1538,10 @@ impl Run {
         let mut proposed = proposed_new_state(&schema.block, prior.as_ref(), &config);
         apply_ignore_changes(&mut proposed, prior.as_ref(), &lifecycle);
         let permit = self.sem.acquire().await;
+        if self.observer.cancelled() {
+            self.note_cancelled();
+            return Err(Diagnostics::new());
+        }
         let planned = pinst
             .provider
             .plan_change(PlanChangeRequest {
@@ -1675,6 +1703,10 @@ impl Run {
             };
             futures.push(async move {
                 let _permit = self.sem.acquire().await;
+                if self.observer.cancelled() {
+                    self.note_cancelled();
+                    return Err(Diagnostics::new());
+                }
                 self.observer.started(&ch.addr, Action::Delete);
                 let t0 = Instant::now();
                 let resp = pinst
