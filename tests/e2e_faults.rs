@@ -363,7 +363,7 @@ fn interrupt_halfway_finishes_in_flight_work() {
     let all: BTreeSet<String> = (0..500).map(addr).collect();
     let plan = w.plan_json(&[]);
     assert_eq!(plan["summary"]["add"], 500 - recorded.len());
-    let creates: BTreeSet<String> = actions(&plan).into_iter().map(|(k, _)| k).collect();
+    let creates: BTreeSet<String> = actions(&plan).into_keys().collect();
     assert_eq!(
         creates,
         all.difference(&recorded).cloned().collect::<BTreeSet<_>>()
