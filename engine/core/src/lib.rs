@@ -6,6 +6,7 @@ pub mod address;
 pub mod body;
 pub mod changes;
 pub mod graph;
+pub mod limit;
 pub mod lock;
 pub mod operations;
 pub mod planfile;

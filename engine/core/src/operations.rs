@@ -246,6 +246,7 @@ fn new_run(
         deposed: prior.deposed,
         results: Mutex::new(Results::default()),
         sem: Arc::new(Semaphore::new(parallelism.max(1))),
+        parallelism: parallelism.max(1),
         observer,
         root_inputs: inputs,
         active,
@@ -264,7 +265,7 @@ async fn walk_run(run: &Arc<Run>) {
     let r = run.clone();
     // Enough nodes in flight to keep every parallelism slot busy, without a
     // future per node of a very wide graph held at once.
-    let max_in_flight = 256 + 4 * run.sem.available_permits();
+    let max_in_flight = 256 + 4 * run.parallelism;
     crate::walk::walk_bounded(&run.graph.graph, max_in_flight, move |node| {
         let r = r.clone();
         r.visit(node)
@@ -1020,7 +1021,7 @@ pub async fn import(
         )
         .into();
     };
-    let inst = crate::providers::ProviderInstance::start(pname, factory);
+    let inst = crate::providers::ProviderInstance::start(pname, factory, ws.registry.adaptive());
     // Configure the provider with the root variables in scope.
     let mut vars = BTreeMap::new();
     for v in &ws.root.variables {

@@ -6,9 +6,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The providers gitform can start, by name (`random`, `aws`, ...).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ProviderRegistry {
     factories: HashMap<String, ProviderFactory>,
+    /// Whether concurrency adapts to throttling (see [`crate::limit`]).
+    adaptive: bool,
+}
+
+impl Default for ProviderRegistry {
+    fn default() -> Self {
+        ProviderRegistry {
+            factories: HashMap::new(),
+            adaptive: true,
+        }
+    }
 }
 
 impl ProviderRegistry {
@@ -18,6 +29,15 @@ impl ProviderRegistry {
 
     pub fn register(&mut self, name: impl Into<String>, factory: ProviderFactory) {
         self.factories.insert(name.into(), factory);
+    }
+
+    /// Turns the adaptive concurrency on (the default) or off.
+    pub fn set_adaptive(&mut self, adaptive: bool) {
+        self.adaptive = adaptive;
+    }
+
+    pub fn adaptive(&self) -> bool {
+        self.adaptive
     }
 
     pub fn get(&self, name: &str) -> Option<ProviderFactory> {
@@ -44,16 +64,19 @@ pub struct ProviderInstance {
     pub name: String,
     pub provider: Arc<dyn Provider>,
     pub schema: Arc<ProviderSchema>,
+    /// This provider's own concurrency limit.
+    pub limit: crate::limit::AdaptiveLimit,
 }
 
 impl ProviderInstance {
-    pub fn start(name: &str, factory: ProviderFactory) -> ProviderInstance {
+    pub fn start(name: &str, factory: ProviderFactory, adaptive: bool) -> ProviderInstance {
         let provider = factory();
         let schema = Arc::new(provider.schema());
         ProviderInstance {
             name: name.to_string(),
             provider,
             schema,
+            limit: crate::limit::AdaptiveLimit::new(adaptive),
         }
     }
 }

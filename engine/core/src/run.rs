@@ -144,6 +144,8 @@ pub(crate) struct Run {
     pub node_deps: HashMap<NodeIndex, Vec<Dep>>,
     pub results: Mutex<Results>,
     pub sem: Arc<Semaphore>,
+    /// The most provider calls at once (`-parallelism`).
+    pub parallelism: usize,
     pub observer: Arc<dyn Observer>,
     /// Root variable values: raw inputs for a plan, final values for an apply.
     pub root_inputs: BTreeMap<String, Value>,
@@ -651,7 +653,7 @@ impl Run {
                 .with_range(range),
             );
         };
-        let inst = ProviderInstance::start(name, factory);
+        let inst = ProviderInstance::start(name, factory, self.registry.adaptive());
         let block = &inst.schema.provider.block;
         let config = match (
             module_at(&self.root, path).and_then(|m| m.provider(name, alias)),
@@ -686,6 +688,15 @@ impl Run {
         if errors.iter().any(Diagnostic::is_error) {
             return self.fail(Diagnostics(errors));
         }
+        // The provider's slots, at most the run's parallelism: calls take a
+        // provider slot before a parallelism slot, so that a lowered limit
+        // holds back the calls that have not started.
+        let parallelism = self.parallelism;
+        inst.limit.set_max(
+            inst.provider
+                .max_concurrency()
+                .map_or(parallelism, |m| m.min(parallelism)),
+        );
         lock(&self.providers).insert(key.clone(), Arc::new(inst));
         true
     }
@@ -1055,6 +1066,7 @@ impl Run {
             self.observer
                 .refreshing(&p.addr, p.value.get_attr("id").and_then(|v| v.as_str()));
         }
+        let _slot = pinst.limit.acquire().await;
         let _permit = self.sem.acquire().await;
         let resp = pinst
             .provider
@@ -1069,6 +1081,7 @@ impl Run {
                     .collect(),
             })
             .await;
+        pinst.limit.observe(pinst.provider.throttle_events());
         let mut diags = Diagnostics::new();
         if resp.items.len() != prior.len() {
             return Err(Diagnostic::error(
@@ -1503,6 +1516,7 @@ impl Run {
         };
         let type_name = addr.resource.type_name.clone();
         if change.action == Action::Read {
+            let _slot = pinst.limit.acquire().await;
             let _permit = self.sem.acquire().await;
             self.observer.started(&addr, Action::Read);
             let t0 = Instant::now();
@@ -1537,6 +1551,7 @@ impl Run {
         };
         let mut proposed = proposed_new_state(&schema.block, prior.as_ref(), &config);
         apply_ignore_changes(&mut proposed, prior.as_ref(), &lifecycle);
+        let slot = pinst.limit.acquire().await;
         let permit = self.sem.acquire().await;
         if self.observer.cancelled() {
             self.note_cancelled();
@@ -1575,7 +1590,9 @@ impl Run {
             .await;
         // The provider call is done: let the next one start while this
         // result is recorded.
+        pinst.limit.observe(pinst.provider.throttle_events());
         drop(permit);
+        drop(slot);
         let mut diags = with_addr(resp.diagnostics);
         if let Some(v) = &resp.new_state {
             if !v.is_wholly_known() {
@@ -1702,7 +1719,8 @@ impl Run {
                 return false;
             };
             futures.push(async move {
-                let _permit = self.sem.acquire().await;
+                let slot = pinst.limit.acquire().await;
+                let permit = self.sem.acquire().await;
                 if self.observer.cancelled() {
                     self.note_cancelled();
                     return Err(Diagnostics::new());
@@ -1719,6 +1737,9 @@ impl Run {
                         planned_private: None,
                     })
                     .await;
+                pinst.limit.observe(pinst.provider.throttle_events());
+                drop(permit);
+                drop(slot);
                 let diags = Diagnostics(
                     resp.diagnostics
                         .into_iter()

@@ -22,7 +22,9 @@ pub use gitform_provider::implied_provider_name;
 pub use local::LocalProvider;
 pub use random::RandomProvider;
 pub use terraform::TerraformProvider;
-pub use test_provider::TestProvider;
+pub use test_provider::{
+    peak_in_flight, reset_peak_in_flight, throttle_events_total, TestProvider,
+};
 
 use gitform_provider::{Provider, ProviderFactory};
 use std::sync::Arc;

@@ -4,7 +4,13 @@
 //!
 //! Provider block:
 //! - `delay_ms` (number, default 0): latency of every create, update and
-//!   delete.
+//!   delete;
+//! - `throttle_per_second` (number, default none): a rate limit on creates,
+//!   updates and deletes. A call over the limit is throttled: it counts a
+//!   throttle event (see `Provider::throttle_events`), backs off for
+//!   `throttle_backoff_ms` (default 200) and goes through;
+//! - `max_concurrency` (number, default none): the limit the provider
+//!   declares through `Provider::max_concurrency`.
 //!
 //! `test_resource`:
 //! - `value` (string): updated in place; mirrored to the computed `result`;
@@ -45,6 +51,81 @@ const DATA: &str = "test_data";
 pub struct TestProvider {
     /// The provider block's `delay_ms`.
     delay_ms: AtomicU64,
+    /// The rate limit, if any, and its backoff.
+    throttle: std::sync::Mutex<Option<RateLimit>>,
+    throttle_events: AtomicU64,
+    max_concurrency: AtomicU64,
+}
+
+/// Throttle events of every test provider instance in this process, for
+/// tests and benchmarks that compare concurrency strategies.
+static THROTTLE_EVENTS_TOTAL: AtomicU64 = AtomicU64::new(0);
+
+/// The throttle events counted so far by all test provider instances.
+pub fn throttle_events_total() -> u64 {
+    THROTTLE_EVENTS_TOTAL.load(Ordering::Relaxed)
+}
+
+/// Creates, updates and deletes running now in this process, and the most
+/// seen at once since [`reset_peak_in_flight`].
+static IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
+static PEAK_IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
+
+/// The most creates, updates and deletes that ran at once.
+pub fn peak_in_flight() -> u64 {
+    PEAK_IN_FLIGHT.load(Ordering::SeqCst)
+}
+
+/// Starts a new measurement of [`peak_in_flight`].
+pub fn reset_peak_in_flight() {
+    PEAK_IN_FLIGHT.store(0, Ordering::SeqCst);
+}
+
+/// Counts one write call in flight while alive.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> InFlight {
+        let now = IN_FLIGHT.fetch_add(1, Ordering::SeqCst) + 1;
+        PEAK_IN_FLIGHT.fetch_max(now, Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A token bucket: `rate` calls per second, bursts of up to a fifth of a
+/// second's worth.
+#[derive(Debug)]
+struct RateLimit {
+    rate: f64,
+    backoff: Duration,
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl RateLimit {
+    fn burst(rate: f64) -> f64 {
+        (rate / 5.0).max(1.0)
+    }
+
+    /// Takes a token; false when the bucket is empty (throttled).
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(Self::burst(self.rate));
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 fn resource_schema() -> Schema {
@@ -130,8 +211,28 @@ fn failure(obj: &Value, flag: &str) -> Diagnostic {
 }
 
 impl TestProvider {
+    /// Applies the rate limit: a throttled call counts an event and backs
+    /// off, as a real client would after a rate-limit response.
+    async fn rate_limit(&self) {
+        loop {
+            let backoff = {
+                let mut guard = self.throttle.lock().unwrap_or_else(|e| e.into_inner());
+                let Some(limit) = guard.as_mut() else { return };
+                if limit.take() {
+                    return;
+                }
+                limit.backoff
+            };
+            self.throttle_events.fetch_add(1, Ordering::Relaxed);
+            THROTTLE_EVENTS_TOTAL.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(backoff).await;
+        }
+    }
+
     /// Sleeps for the resource's `delay_ms`, or the provider's.
     async fn write_delay(&self, obj: &Value) {
+        let _counted = InFlight::enter();
+        self.rate_limit().await;
         let ms = millis(obj, "delay_ms").unwrap_or_else(|| self.delay_ms.load(Ordering::Relaxed));
         sleep_ms(ms).await;
     }
@@ -139,14 +240,44 @@ impl TestProvider {
 
 #[async_trait]
 impl Provider for TestProvider {
+    fn max_concurrency(&self) -> Option<usize> {
+        match self.max_concurrency.load(Ordering::Relaxed) {
+            0 => None,
+            n => usize::try_from(n).ok(),
+        }
+    }
+
+    fn throttle_events(&self) -> u64 {
+        self.throttle_events.load(Ordering::Relaxed)
+    }
+
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
-            provider: Schema::new(Block::new().attr(
-                "delay_ms",
-                Attribute::optional(Type::Number).describe(
-                    "Latency of every create, update and delete, in milliseconds. Default 0.",
-                ),
-            )),
+            provider: Schema::new(
+                Block::new()
+                    .attr(
+                        "delay_ms",
+                        Attribute::optional(Type::Number).describe(
+                            "Latency of every create, update and delete, in milliseconds. Default 0.",
+                        ),
+                    )
+                    .attr(
+                        "throttle_per_second",
+                        Attribute::optional(Type::Number).describe(
+                            "Rate limit on creates, updates and deletes; calls over it are throttled.",
+                        ),
+                    )
+                    .attr(
+                        "throttle_backoff_ms",
+                        Attribute::optional(Type::Number)
+                            .describe("How long a throttled call backs off. Default 200."),
+                    )
+                    .attr(
+                        "max_concurrency",
+                        Attribute::optional(Type::Number)
+                            .describe("The concurrency limit the provider declares."),
+                    ),
+            ),
             resources: BTreeMap::from([(RESOURCE.to_string(), resource_schema())]),
             data_sources: BTreeMap::from([(DATA.to_string(), data_schema())]),
         }
@@ -164,6 +295,19 @@ impl Provider for TestProvider {
         }
         self.delay_ms.store(
             millis(&req.config, "delay_ms").unwrap_or(0),
+            Ordering::Relaxed,
+        );
+        if let Some(rate) = millis(&req.config, "throttle_per_second").filter(|r| *r > 0) {
+            let backoff = millis(&req.config, "throttle_backoff_ms").unwrap_or(200);
+            *self.throttle.lock().unwrap_or_else(|e| e.into_inner()) = Some(RateLimit {
+                rate: rate as f64,
+                backoff: Duration::from_millis(backoff),
+                tokens: RateLimit::burst(rate as f64),
+                last: std::time::Instant::now(),
+            });
+        }
+        self.max_concurrency.store(
+            millis(&req.config, "max_concurrency").unwrap_or(0),
             Ordering::Relaxed,
         );
         ConfigureResponse::default()

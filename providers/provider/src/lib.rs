@@ -187,6 +187,22 @@ pub trait Provider: Send + Sync {
     /// (the user pressed Ctrl-C). Calls cancelled this way return an error
     /// diagnostic and, for applies, the state reached so far.
     async fn stop(&self) {}
+
+    /// How many calls this provider accepts at once, whatever the engine's
+    /// `-parallelism` (an API with a low rate limit, say). `None`: no limit
+    /// of its own. Read once, after [`configure`](Provider::configure).
+    fn max_concurrency(&self) -> Option<usize> {
+        None
+    }
+
+    /// A counter of throttling events the provider has met so far (rate
+    /// limit responses it had to back off from). It only ever grows. The
+    /// engine reads it after each call: when it has grown, the engine
+    /// halves its concurrency for this provider alone, then raises it again
+    /// one step at a time while calls go through unthrottled.
+    fn throttle_events(&self) -> u64 {
+        0
+    }
 }
 
 /// Terraform's rule for which provider a resource type belongs to when the
