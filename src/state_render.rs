@@ -16,6 +16,7 @@
 //! shown as an attribute (nested blocks appear as lists of objects).
 
 use gitform_state::{ResourceMode, ResourceRecord};
+use gitform_value::display::go_quote;
 use gitform_value::json::from_tagged_json;
 use gitform_value::{AttrPath, Value};
 use serde_json::Value as Json;
@@ -247,40 +248,6 @@ fn attribute_name(name: &str) -> String {
     } else {
         go_quote(name)
     }
-}
-
-/// Go's `strconv.Quote`: `"` and `\` escaped, control characters as `\n`,
-/// `\t`, `\x01` or `\u0085`, other printable characters kept.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() || (c.is_whitespace() && c != ' ') => {
-                let n = c as u32;
-                if n <= 0xffff {
-                    out.push_str(&format!("\\u{n:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{n:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
