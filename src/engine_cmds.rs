@@ -146,6 +146,8 @@ struct Progress {
     quiet: bool,
     /// Set by the first Ctrl-C of an apply.
     interrupted: std::sync::atomic::AtomicBool,
+    /// Set by the lock heartbeat if the state lock is lost while held.
+    lock_lost: std::sync::OnceLock<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Progress {
@@ -154,7 +156,22 @@ impl Progress {
             in_flight: Mutex::new(HashMap::new()),
             quiet,
             interrupted: std::sync::atomic::AtomicBool::new(false),
+            lock_lost: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Stops starting work if the state lock held by `lock` is lost.
+    fn watch(self: Arc<Self>, lock: &Option<gitform_engine::lock::LockGuard>) -> Arc<Self> {
+        if let Some(g) = lock {
+            let _ = self.lock_lost.set(g.lost_flag());
+        }
+        self
+    }
+
+    fn lost_lock(&self) -> bool {
+        self.lock_lost
+            .get()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 
@@ -185,7 +202,7 @@ fn fmt_elapsed(d: Duration) -> String {
 
 impl Observer for Progress {
     fn cancelled(&self) -> bool {
-        self.interrupted.load(std::sync::atomic::Ordering::Relaxed)
+        self.interrupted.load(std::sync::atomic::Ordering::Relaxed) || self.lost_lock()
     }
 
     fn refreshing(&self, addr: &InstanceAddr, id: Option<&str>) {
@@ -365,7 +382,7 @@ pub fn plan(args: &PlanArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         "OperationTypePlan",
         ui,
     )?;
-    let progress = Arc::new(Progress::new(args.op.json));
+    let progress = Arc::new(Progress::new(args.op.json)).watch(&_lock);
     let plan = make_plan(&ws, state, &args.op, PlanMode::Normal, ui, progress)?;
     if args.op.json {
         ui.println(serde_json::to_string_pretty(&planfile::to_plan_json(
@@ -454,6 +471,13 @@ fn run_apply(
             ),
         ),
     ));
+    let mut outcome = outcome;
+    if progress.lost_lock() {
+        outcome.diagnostics.push(gitform_value::Diagnostic::error(
+            "State lock lost",
+            "The state lock was force-unlocked or taken over by another process while this apply held it, so gitform stopped starting new changes. The changes that had started were recorded. Check who holds the lock before running again.",
+        ));
+    }
     if outcome.diagnostics.has_errors() {
         return Err(fail(outcome.diagnostics, Some(ws)));
     }
@@ -495,7 +519,7 @@ fn plan_then_apply(
     let ws = load_workspace(ui)?;
     let state = open_state(op.state.as_deref())?;
     let _lock = take_lock(&state, &op.lock, op.state.as_deref(), operation, ui)?;
-    let progress = Arc::new(Progress::new(false));
+    let progress = Arc::new(Progress::new(false)).watch(&_lock);
     let plan = make_plan(&ws, state.clone(), op, mode, ui, progress.clone())?;
     ui.print(render_plan(&plan, RenderOptions { color: ui.color }));
     if !plan.has_changes() {
@@ -537,7 +561,7 @@ pub fn apply(args: &ApplyArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         "OperationTypeApply",
         ui,
     )?;
-    let progress = Arc::new(Progress::new(false));
+    let progress = Arc::new(Progress::new(false)).watch(&_lock);
     run_apply(
         &ws,
         state,
@@ -578,7 +602,7 @@ pub fn refresh(args: &RefreshArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         "OperationTypeRefresh",
         ui,
     )?;
-    let progress = Arc::new(Progress::new(false));
+    let progress = Arc::new(Progress::new(false)).watch(&_lock);
     let plan = make_plan(
         &ws,
         state.clone(),

@@ -2,6 +2,7 @@
 //! a heartbeat, so that a crashed holder's lock expires.
 
 use gitform_state::{LockAcquired, LockInfo, LockRequest, StateError, StateStore};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ pub struct LockGuard {
     /// The previous holder, when a stale lock was taken over.
     pub took_over: Option<LockInfo>,
     stop: Option<std::sync::mpsc::Sender<()>>,
+    /// Set when the heartbeat finds the lock is no longer ours.
+    lost: Arc<AtomicBool>,
     heartbeat: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -95,27 +98,47 @@ pub fn acquire(
     // The heartbeat waits on a channel: dropping the guard closes it and
     // wakes the thread at once.
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let lost = Arc::new(AtomicBool::new(false));
     let heartbeat = {
         let state = state.clone();
         let id = acquired.info.id.clone();
+        let lost = lost.clone();
         std::thread::Builder::new()
             .name("gitform-lock-heartbeat".into())
             .spawn(move || {
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(Duration::from_secs(LOCK_TTL_SECS / 4))
                 {
-                    let _ = state.refresh_lock(&id);
+                    // Someone force-unlocked or took the lock over: whoever
+                    // runs under this guard must stop writing.
+                    if let Err(StateError::LockNotHeld { .. }) = state.refresh_lock(&id) {
+                        lost.store(true, Ordering::SeqCst);
+                        return;
+                    }
                 }
             })
-            .ok()
+            .map_err(|e| {
+                LockError::State(StateError::Corrupt(format!(
+                    "cannot start the lock heartbeat: {e}"
+                )))
+            })?
     };
     Ok(LockGuard {
         state,
         info: acquired.info,
         took_over: acquired.took_over,
         stop: Some(stop),
-        heartbeat,
+        heartbeat: Some(heartbeat),
+        lost,
     })
+}
+
+impl LockGuard {
+    /// A flag that turns true if the lock is lost (force-unlocked or taken
+    /// over) while held: the operation should stop writing.
+    pub fn lost_flag(&self) -> Arc<AtomicBool> {
+        self.lost.clone()
+    }
 }
 
 impl Drop for LockGuard {

@@ -369,7 +369,7 @@ impl Run {
         {
             results.diags.push(Diagnostic::error(
                 "Operation cancelled",
-                "gitform was interrupted. The changes that had started were finished and recorded; the rest did not run. Run the command again to finish.",
+                "gitform stopped starting new changes (it was interrupted, or its state lock was lost). The changes that had started were finished and recorded; the rest did not run. Run the command again to finish.",
             ));
         }
     }
