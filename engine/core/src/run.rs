@@ -637,7 +637,20 @@ impl Run {
         alias: Option<&str>,
         instances: &[ModuleInstance],
     ) -> bool {
-        let range = self.graph.graph[node].range.clone();
+        // An implied provider configuration has no block: point at the
+        // first resource that uses it.
+        let range = self.graph.graph[node].range.clone().or_else(|| {
+            self.graph
+                .resource_provider
+                .iter()
+                .filter(|(_, p)| *p == key)
+                .filter_map(|(r, _)| {
+                    self.graph
+                        .node(r)
+                        .and_then(|i| self.graph.graph[i].range.clone())
+                })
+                .min_by(|a, b| (&a.filename, a.start).cmp(&(&b.filename, b.start)))
+        });
         let Some(factory) = self.registry.get(name) else {
             let mut names: Vec<&str> = self.registry.names().collect();
             names.sort();
