@@ -10,13 +10,15 @@
 //! (`Apply complete! Resources: N added, …`, `No changes.`, …), so a broken
 //! run is never reported as a fast one.
 
-use crate::generate::{generate, write_config, Kind, Shape, Spec};
+use crate::generate::{write_config, Change, Kind, Shape, Spec};
 use crate::timing::Samples;
 use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::str::FromStr;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Where `/usr/bin/time` is expected (GNU time, for `-f %M`).
@@ -38,8 +40,12 @@ pub enum EngineError {
         problem: String,
         tail: String,
     },
-    #[error("expected {expected} edits of the configuration for the 1% change, made {made}")]
-    Change { expected: usize, made: usize },
+    #[error("`{command}` in {dir} did not finish within {} s (killed)", timeout.as_secs())]
+    Timeout {
+        command: String,
+        dir: PathBuf,
+        timeout: Duration,
+    },
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {
@@ -127,12 +133,14 @@ impl Scenario {
 
     pub fn target(self) -> Option<Target> {
         match self {
+            // 1.05 × the floor of 200 × 50 ms.
             Scenario::Chain200 => Some(Target {
-                max_s: 11.0,
+                max_s: 10.5,
                 floor_s: Some(10.0),
             }),
+            // 1.15 × the floor of 1000 / 50 × 50 ms.
             Scenario::Independent1000 => Some(Target {
-                max_s: 1.3,
+                max_s: 1.15,
                 floor_s: Some(1.0),
             }),
             Scenario::DataApply => Some(Target {
@@ -155,14 +163,22 @@ impl Scenario {
 
     /// The measured command, without the common `-input=false -no-color`.
     pub fn command(self) -> &'static [&'static str] {
+        match (self, self.op()) {
+            (Scenario::Independent1000, _) => &["apply", "-auto-approve", "-parallelism=50"],
+            (_, Some(op)) => op.command(),
+            (_, None) => Op::Apply.command(),
+        }
+    }
+
+    /// The operation of a `data-5000-*` scenario.
+    pub fn op(self) -> Option<Op> {
         match self {
-            Scenario::Chain200 | Scenario::DataApply | Scenario::DataChange1pct => {
-                &["apply", "-auto-approve"]
-            }
-            Scenario::Independent1000 => &["apply", "-auto-approve", "-parallelism=50"],
-            Scenario::DataNoopPlan => &["plan"],
-            Scenario::DataPlanRefreshFalse => &["plan", "-refresh=false"],
-            Scenario::DataDestroy => &["destroy", "-auto-approve"],
+            Scenario::Chain200 | Scenario::Independent1000 => None,
+            Scenario::DataApply => Some(Op::Apply),
+            Scenario::DataNoopPlan => Some(Op::NoopPlan),
+            Scenario::DataPlanRefreshFalse => Some(Op::PlanRefreshFalse),
+            Scenario::DataChange1pct => Some(Op::Change1pct),
+            Scenario::DataDestroy => Some(Op::Destroy),
         }
     }
 
@@ -209,17 +225,98 @@ impl FromStr for Scenario {
     }
 }
 
+/// The operations measured on one configuration, in the order they run:
+/// apply from empty, no-op plans, the 1% change, destroy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Op {
+    /// `apply -auto-approve` from an empty state: "N added".
+    Apply,
+    /// `plan` (with refresh) after the apply: "No changes.".
+    NoopPlan,
+    /// `plan -refresh=false` after the apply: "No changes.".
+    PlanRefreshFalse,
+    /// `apply -auto-approve` after changing 1% of the inputs: "K changed".
+    Change1pct,
+    /// `destroy -auto-approve`: "N destroyed".
+    Destroy,
+}
+
+impl Op {
+    pub const ALL: [Op; 5] = [
+        Op::Apply,
+        Op::NoopPlan,
+        Op::PlanRefreshFalse,
+        Op::Change1pct,
+        Op::Destroy,
+    ];
+
+    /// The name in JSON and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Apply => "apply",
+            Op::NoopPlan => "noop-plan",
+            Op::PlanRefreshFalse => "plan-refresh-false",
+            Op::Change1pct => "change-1pct",
+            Op::Destroy => "destroy",
+        }
+    }
+
+    /// The name in tables and plots.
+    pub fn label(self) -> &'static str {
+        match self {
+            Op::Apply => "apply",
+            Op::NoopPlan => "no-op plan",
+            Op::PlanRefreshFalse => "plan -refresh=false",
+            Op::Change1pct => "1% change",
+            Op::Destroy => "destroy",
+        }
+    }
+
+    /// The measured command, without the common `-input=false -no-color`.
+    pub fn command(self) -> &'static [&'static str] {
+        match self {
+            Op::Apply | Op::Change1pct => &["apply", "-auto-approve"],
+            Op::NoopPlan => &["plan"],
+            Op::PlanRefreshFalse => &["plan", "-refresh=false"],
+            Op::Destroy => &["destroy", "-auto-approve"],
+        }
+    }
+}
+
+/// Instances changed by the 1% change of `n` instances (at least one).
+pub fn one_percent(n: usize) -> usize {
+    (n / 100).max(1)
+}
+
 /// How to run the benchmarks.
 #[derive(Clone, Debug)]
 pub struct EngineBench {
     pub gitform: PathBuf,
     /// `None`: no Terraform comparison.
     pub terraform: Option<PathBuf>,
-    /// Measured runs per scenario and tool (at least 1).
+    /// Measured runs per scenario for gitform (at least 1).
     pub runs: usize,
+    /// Measured runs per scenario for Terraform (at least 1).
+    pub terraform_runs: usize,
     /// Terraform runs scenarios larger than this at this size (and gitform
     /// too, for the ratio).
     pub terraform_max_resources: usize,
+    /// A measured command still running after this long is killed (with
+    /// its process group) and the benchmark reports it.
+    pub command_timeout: Duration,
+    /// The same for Terraform's commands, when shorter (its apply and
+    /// destroy of a 1,000-resource chain take minutes).
+    pub terraform_timeout: Option<Duration>,
+}
+
+impl EngineBench {
+    /// The timeout of `tool`'s commands.
+    pub fn timeout(&self, tool: Tool) -> Duration {
+        match (tool, self.terraform_timeout) {
+            (Tool::Terraform, Some(t)) => t.min(self.command_timeout),
+            _ => self.command_timeout,
+        }
+    }
 }
 
 /// One measured command.
@@ -248,7 +345,7 @@ impl Measurement {
         self.runs.iter().filter_map(|r| r.rss_kb).max()
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         let s = self.samples();
         serde_json::json!({
             "tool": self.tool.name(),
@@ -308,12 +405,7 @@ pub fn run(
     root: &Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<ScenarioResult>, EngineError> {
-    let runner = Runner {
-        bench,
-        root,
-        gnu_time: Path::new(GNU_TIME).exists(),
-        progress: RefCell::new(progress),
-    };
+    let runner = Runner::new(bench, root, progress);
     let selected: Vec<Scenario> = Scenario::ALL
         .into_iter()
         .filter(|s| scenarios.contains(s))
@@ -344,15 +436,24 @@ pub fn run(
     let data: Vec<Scenario> = selected.into_iter().filter(|s| !s.is_latency()).collect();
     if !data.is_empty() {
         let n = Scenario::DataApply.resources();
-        let gitform = runner.data_family(Tool::Gitform, n, &data)?;
+        let ops: Vec<Op> = data.iter().filter_map(|s| s.op()).collect();
+        let family = |tool, n| -> Result<Vec<(Scenario, Measurement)>, EngineError> {
+            let spec = Scenario::DataApply.spec(tool, n);
+            let measured = runner.family(tool, "data", &spec, runner.runs(tool), &ops)?;
+            Ok(measured
+                .into_iter()
+                .filter_map(|(op, m)| Some((data.iter().copied().find(|s| s.op() == Some(op))?, m)))
+                .collect())
+        };
+        let gitform = family(Tool::Gitform, n)?;
         let mut at_tf = Vec::new();
         let mut terraform = Vec::new();
         if bench.terraform.is_some() {
             let m = n.min(bench.terraform_max_resources);
             if m < n {
-                at_tf = runner.data_family(Tool::Gitform, m, &data)?;
+                at_tf = family(Tool::Gitform, m)?;
             }
-            terraform = runner.data_family(Tool::Terraform, m, &data)?;
+            terraform = family(Tool::Terraform, m)?;
         }
         let take = |v: &mut Vec<(Scenario, Measurement)>, sc: Scenario| {
             v.iter()
@@ -360,7 +461,7 @@ pub fn run(
                 .map(|i| v.swap_remove(i).1)
         };
         let mut gitform = gitform;
-        for sc in data {
+        for sc in data.iter().copied() {
             if let Some(g) = take(&mut gitform, sc) {
                 results.push(ScenarioResult {
                     scenario: sc,
@@ -374,14 +475,33 @@ pub fn run(
     Ok(results)
 }
 
-struct Runner<'a> {
+/// Runs the commands of a benchmark in directories under `root`.
+pub(crate) struct Runner<'a> {
     bench: &'a EngineBench,
     root: &'a Path,
     gnu_time: bool,
     progress: RefCell<&'a mut dyn FnMut(&str)>,
 }
 
-impl Runner<'_> {
+impl<'a> Runner<'a> {
+    pub(crate) fn new(
+        bench: &'a EngineBench,
+        root: &'a Path,
+        progress: &'a mut dyn FnMut(&str),
+    ) -> Runner<'a> {
+        Runner {
+            bench,
+            root,
+            gnu_time: Path::new(GNU_TIME).exists(),
+            progress: RefCell::new(progress),
+        }
+    }
+
+    /// Reports a progress line.
+    pub(crate) fn say(&self, line: &str) {
+        (self.progress.borrow_mut())(line);
+    }
+
     fn program(&self, tool: Tool) -> &Path {
         match (tool, &self.bench.terraform) {
             (Tool::Terraform, Some(t)) => t,
@@ -390,7 +510,7 @@ impl Runner<'_> {
     }
 
     /// A fresh directory holding the configuration `spec` (initialized for Terraform).
-    fn fresh_dir(
+    pub(crate) fn fresh_dir(
         &self,
         tool: Tool,
         label: &str,
@@ -436,11 +556,27 @@ impl Runner<'_> {
             .current_dir(dir)
             .env("TF_IN_AUTOMATION", "1")
             .env("CHECKPOINT_DISABLE", "1")
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group, so that a timeout kills GNU time, the
+            // tool and the tool's children (Terraform's provider plugins).
+            .process_group(0);
         let command = format!("{} {}", program.display(), args.join(" "));
         let start = Instant::now();
-        let out = cmd.output().map_err(io_err(format!("running {command}")))?;
+        let child = cmd.spawn().map_err(io_err(format!("running {command}")))?;
+        let timeout = self.bench.timeout(tool);
+        let watchdog = watchdog(child.id(), timeout);
+        let out = child.wait_with_output();
         let wall = start.elapsed();
+        if watchdog.finish() {
+            return Err(EngineError::Timeout {
+                command,
+                dir: dir.to_path_buf(),
+                timeout,
+            });
+        }
+        let out = out.map_err(io_err(format!("running {command}")))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let problem = if !out.status.success() {
             Some(format!("failed ({})", out.status))
@@ -469,22 +605,22 @@ impl Runner<'_> {
     }
 
     /// One measured run: `exec`, with a progress line.
+    #[allow(clippy::too_many_arguments)]
     fn measured(
         &self,
         tool: Tool,
-        sc: Scenario,
+        what: &str,
+        args: &[&str],
         n: usize,
         dir: &Path,
         expect: &str,
-        run: usize,
+        (run, runs): (usize, usize),
     ) -> Result<Run, EngineError> {
-        let r = self.exec(tool, dir, sc.command(), expect, true)?;
-        (self.progress.borrow_mut())(&format!(
-            "{} {} n={n} run {}/{}: {:.3} s{}",
-            sc.name(),
+        let r = self.exec(tool, dir, args, expect, true)?;
+        self.say(&format!(
+            "{what} {} n={n} run {}/{runs}: {:.3} s{}",
             tool.name(),
             run + 1,
-            self.runs(),
             r.wall.as_secs_f64(),
             r.rss_kb
                 .map(|k| format!(", {}", mib(k)))
@@ -493,17 +629,31 @@ impl Runner<'_> {
         Ok(r)
     }
 
-    fn runs(&self) -> usize {
-        self.bench.runs.max(1)
+    /// Measured runs per scenario of `tool`.
+    fn runs(&self, tool: Tool) -> usize {
+        match tool {
+            Tool::Gitform => self.bench.runs,
+            Tool::Terraform => self.bench.terraform_runs,
+        }
+        .max(1)
     }
 
     /// A latency scenario: every run in a fresh directory.
     fn latency(&self, tool: Tool, sc: Scenario, n: usize) -> Result<Measurement, EngineError> {
         let spec = sc.spec(tool, n);
         let mut runs = Vec::new();
-        for run in 0..self.runs() {
+        let total = self.runs(tool);
+        for run in 0..total {
             let dir = self.fresh_dir(tool, sc.name(), &spec, run)?;
-            runs.push(self.measured(tool, sc, n, &dir, &applied(n), run)?);
+            runs.push(self.measured(
+                tool,
+                sc.name(),
+                sc.command(),
+                n,
+                &dir,
+                &applied(n),
+                (run, total),
+            )?);
         }
         Ok(Measurement {
             tool,
@@ -512,25 +662,44 @@ impl Runner<'_> {
         })
     }
 
-    /// The `terraform_data` scenarios, sharing directories: `runs` fresh
-    /// applies (each in its own directory), plans on the first directory,
-    /// the 1% changes on it, then a destroy of each directory. Steps not in
-    /// `selected` run untimed only when a later step needs them.
-    fn data_family(
+    /// The operations `ops` on the configuration `spec`, sharing
+    /// directories: `runs` fresh applies (each in its own directory, named
+    /// after `label`), the plans on the first directory, the 1% changes on
+    /// it (run `i` appends `-v{i}` to the same 1% of the inputs), then a
+    /// destroy of each directory. Steps not in `ops` run untimed only when a
+    /// later step needs them. Returns the measured operations in [`Op::ALL`]
+    /// order.
+    pub(crate) fn family(
         &self,
         tool: Tool,
-        n: usize,
-        selected: &[Scenario],
-    ) -> Result<Vec<(Scenario, Measurement)>, EngineError> {
-        let runs = self.runs();
-        let spec = Scenario::DataApply.spec(tool, n);
-        let pristine = generate(&spec);
-        let wants = |sc| selected.contains(&sc);
+        label: &str,
+        spec: &Spec,
+        runs: usize,
+        ops: &[Op],
+    ) -> Result<Vec<(Op, Measurement)>, EngineError> {
         let mut out = Vec::new();
-        let mut record = |sc, measured: Vec<Run>| {
+        self.family_into(tool, label, spec, (runs, ops), &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Runner::family`], pushing each operation's measurement onto `out`
+    /// as soon as it is complete, so that a failure keeps the ones before.
+    pub(crate) fn family_into(
+        &self,
+        tool: Tool,
+        label: &str,
+        spec: &Spec,
+        (runs, ops): (usize, &[Op]),
+        out: &mut Vec<(Op, Measurement)>,
+    ) -> Result<(), EngineError> {
+        let runs = runs.max(1);
+        let n = spec.resources;
+        let wants = |op| ops.contains(&op);
+        let what = |op: Op| format!("{label} {}", op.name());
+        let mut record = |op, measured: Vec<Run>| {
             if !measured.is_empty() {
                 out.push((
-                    sc,
+                    op,
                     Measurement {
                         tool,
                         resources: n,
@@ -539,9 +708,12 @@ impl Runner<'_> {
                 ));
             }
         };
+        if ops.is_empty() {
+            return Ok(());
+        }
 
         // Applies: as many directories as the destroy step needs.
-        let dirs = if wants(Scenario::DataApply) || wants(Scenario::DataDestroy) {
+        let dirs = if wants(Op::Apply) || wants(Op::Destroy) {
             runs
         } else {
             1
@@ -549,105 +721,129 @@ impl Runner<'_> {
         let mut applied_dirs = Vec::new();
         let mut measured = Vec::new();
         for run in 0..dirs {
-            let dir = self.fresh_dir(tool, "data", &spec, run)?;
-            if wants(Scenario::DataApply) {
+            let dir = self.fresh_dir(tool, label, spec, run)?;
+            if wants(Op::Apply) {
                 measured.push(self.measured(
                     tool,
-                    Scenario::DataApply,
+                    &what(Op::Apply),
+                    Op::Apply.command(),
                     n,
                     &dir,
                     &applied(n),
-                    run,
+                    (run, dirs),
                 )?);
             } else {
-                self.exec(
-                    tool,
-                    &dir,
-                    Scenario::DataApply.command(),
-                    &applied(n),
-                    false,
-                )?;
+                self.exec(tool, &dir, Op::Apply.command(), &applied(n), false)?;
             }
             applied_dirs.push(dir);
         }
-        record(Scenario::DataApply, measured);
+        record(Op::Apply, measured);
         let Some(first) = applied_dirs.first().cloned() else {
-            return Ok(out);
+            return Ok(());
         };
 
-        for sc in [Scenario::DataNoopPlan, Scenario::DataPlanRefreshFalse] {
-            if wants(sc) {
+        for op in [Op::NoopPlan, Op::PlanRefreshFalse] {
+            if wants(op) {
                 let mut measured = Vec::new();
                 for run in 0..runs {
-                    measured.push(self.measured(tool, sc, n, &first, "No changes.", run)?);
+                    measured.push(self.measured(
+                        tool,
+                        &what(op),
+                        op.command(),
+                        n,
+                        &first,
+                        "No changes.",
+                        (run, runs),
+                    )?);
                 }
-                record(sc, measured);
+                record(op, measured);
             }
         }
 
-        if wants(Scenario::DataChange1pct) {
-            let k = (n / 100).max(1);
+        if wants(Op::Change1pct) {
+            let k = one_percent(n);
             let mut measured = Vec::new();
             for run in 0..runs {
-                let files = change_inputs(pristine.clone(), k, &format!("v{run}"))?;
-                for f in &files {
-                    let path = first.join(&f.name);
-                    std::fs::write(&path, &f.text)
-                        .map_err(io_err(format!("writing {}", path.display())))?;
-                }
+                let changed = Spec {
+                    change: Some(Change {
+                        instances: k,
+                        tag: format!("v{run}"),
+                    }),
+                    ..spec.clone()
+                };
+                write_config(&changed, &first)
+                    .map_err(io_err(format!("writing {}", first.display())))?;
                 let expect =
                     format!("Apply complete! Resources: 0 added, {k} changed, 0 destroyed.");
                 measured.push(self.measured(
                     tool,
-                    Scenario::DataChange1pct,
+                    &what(Op::Change1pct),
+                    Op::Change1pct.command(),
                     n,
                     &first,
                     &expect,
-                    run,
+                    (run, runs),
                 )?);
             }
-            record(Scenario::DataChange1pct, measured);
+            record(Op::Change1pct, measured);
         }
 
-        if wants(Scenario::DataDestroy) {
+        if wants(Op::Destroy) {
             let expect = format!("Destroy complete! Resources: {n} destroyed.");
             let mut measured = Vec::new();
             for (run, dir) in applied_dirs.iter().enumerate() {
-                measured.push(self.measured(tool, Scenario::DataDestroy, n, dir, &expect, run)?);
+                measured.push(self.measured(
+                    tool,
+                    &what(Op::Destroy),
+                    Op::Destroy.command(),
+                    n,
+                    dir,
+                    &expect,
+                    (run, applied_dirs.len()),
+                )?);
             }
-            record(Scenario::DataDestroy, measured);
+            record(Op::Destroy, measured);
         }
-        Ok(out)
+        Ok(())
+    }
+}
+
+/// Kills a process group when a timeout passes first; see [`Watchdog::finish`].
+struct Watchdog {
+    done: mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<bool>,
+}
+
+/// Starts a watchdog over the process group `pgid`.
+fn watchdog(pgid: u32, timeout: Duration) -> Watchdog {
+    let (done, rx) = mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(timeout) {
+            // The group of a child this process started (its own id).
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pgid}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            true
+        } else {
+            false
+        }
+    });
+    Watchdog { done, thread }
+}
+
+impl Watchdog {
+    /// Stops the watchdog; true if it had to kill the group.
+    fn finish(self) -> bool {
+        let _ = self.done.send(());
+        self.thread.join().unwrap_or(false)
     }
 }
 
 /// The summary line of an apply creating `n` resources.
 fn applied(n: usize) -> String {
     format!("Apply complete! Resources: {n} added, 0 changed, 0 destroyed.")
-}
-
-/// Changes the input of the first `k` resources of an `independent`,
-/// named, minimal `terraform_data` configuration (`input = "r7-7"` becomes
-/// `input = "r7-7-TAG"`).
-pub fn change_inputs(
-    mut files: Vec<crate::generate::GeneratedFile>,
-    k: usize,
-    tag: &str,
-) -> Result<Vec<crate::generate::GeneratedFile>, EngineError> {
-    let mut made = 0;
-    for i in 0..k {
-        let from = format!("  input = \"r{i}-{i}\"\n");
-        let to = format!("  input = \"r{i}-{i}-{tag}\"\n");
-        if let Some(f) = files.iter_mut().find(|f| f.text.contains(&from)) {
-            f.text = f.text.replacen(&from, &to, 1);
-            made += 1;
-        }
-    }
-    if made == k {
-        Ok(files)
-    } else {
-        Err(EngineError::Change { expected: k, made })
-    }
 }
 
 /// The peak RSS (KiB) written by `/usr/bin/time -f %M`: the last line
@@ -786,25 +982,76 @@ mod tests {
     }
 
     #[test]
-    fn change_inputs_edits_exactly_k() {
-        let spec = Scenario::DataApply.spec(Tool::Gitform, 300);
-        let files = change_inputs(generate(&spec), 3, "v1").unwrap();
-        let text: String = files.iter().map(|f| f.text.as_str()).collect();
-        for want in ["\"r0-0-v1\"", "\"r1-1-v1\"", "\"r2-2-v1\"", "\"r3-3\""] {
-            assert!(text.contains(want), "{want}");
-        }
-        assert_eq!(text.matches("-v1\"").count(), 3);
-        let err = change_inputs(generate(&spec), 301, "v1").unwrap_err();
-        assert!(
-            matches!(
-                err,
-                EngineError::Change {
-                    expected: 301,
-                    made: 300
-                }
+    fn scenario_ops_and_commands() {
+        let cases: &[(Scenario, Option<Op>, &str)] = &[
+            (Scenario::Chain200, None, "apply -auto-approve"),
+            (
+                Scenario::Independent1000,
+                None,
+                "apply -auto-approve -parallelism=50",
             ),
-            "{err}"
+            (Scenario::DataApply, Some(Op::Apply), "apply -auto-approve"),
+            (Scenario::DataNoopPlan, Some(Op::NoopPlan), "plan"),
+            (
+                Scenario::DataPlanRefreshFalse,
+                Some(Op::PlanRefreshFalse),
+                "plan -refresh=false",
+            ),
+            (
+                Scenario::DataChange1pct,
+                Some(Op::Change1pct),
+                "apply -auto-approve",
+            ),
+            (
+                Scenario::DataDestroy,
+                Some(Op::Destroy),
+                "destroy -auto-approve",
+            ),
+        ];
+        for &(sc, op, command) in cases {
+            assert_eq!((sc.op(), sc.command().join(" ")), (op, command.to_string()));
+        }
+        let one: Vec<usize> = [1, 99, 100, 5000, 100_000]
+            .into_iter()
+            .map(one_percent)
+            .collect();
+        assert_eq!(one, [1, 1, 1, 50, 1000]);
+    }
+
+    #[test]
+    fn a_command_over_its_timeout_is_killed() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let root = tempfile::tempdir().unwrap();
+        // A stand-in for the tool that ignores its arguments and hangs.
+        let tool = root.path().join("hang");
+        std::fs::write(&tool, "#!/bin/sh\nsleep 5\n").unwrap();
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let bench = EngineBench {
+            gitform: tool,
+            terraform: None,
+            runs: 1,
+            terraform_runs: 1,
+            terraform_max_resources: 1000,
+            command_timeout: Duration::from_millis(300),
+            terraform_timeout: Some(Duration::from_secs(1)),
+        };
+        let mut progress = |_: &str| {};
+        let runner = Runner::new(&bench, root.path(), &mut progress);
+        let start = Instant::now();
+        let err = runner
+            .exec(Tool::Gitform, root.path(), &["apply"], "never", true)
+            .unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(4), "{err}");
+        assert!(matches!(err, EngineError::Timeout { .. }), "{err}");
+        assert_eq!(
+            (bench.timeout(Tool::Gitform), bench.timeout(Tool::Terraform)),
+            (Duration::from_millis(300), Duration::from_millis(300))
         );
+        let longer = EngineBench {
+            command_timeout: Duration::from_secs(900),
+            ..bench
+        };
+        assert_eq!(longer.timeout(Tool::Terraform), Duration::from_secs(1));
     }
 
     #[test]
@@ -850,7 +1097,7 @@ mod tests {
                     gitform_at_terraform_n: None,
                     terraform: Some(measurement(Tool::Terraform, 200, &[20.4, 21.0, 22.0])),
                 },
-                "| chain-200-50ms | 200 | 10.20 / 10.40 | 2 MB | < 11 s (floor 10 s, overhead 0.40 s) ✓ | 20.40 / 21.00, 2 MB (local-exec `sleep 0.05`) | 2.0× |",
+                "| chain-200-50ms | 200 | 10.20 / 10.40 | 2 MB | < 10.5 s (floor 10 s, overhead 0.40 s) ✓ | 20.40 / 21.00, 2 MB (local-exec `sleep 0.05`) | 2.0× |",
             ),
             (
                 ScenarioResult {

@@ -84,6 +84,21 @@ pub struct Spec {
     /// resource: per-resource latency that Terraform can run offline (the
     /// `test` provider is gitform's own).
     pub provisioner_sleep_ms: Option<u64>,
+    /// Edit the configuration as a later commit would: see [`Change`].
+    pub change: Option<Change>,
+}
+
+/// A change of some instances' input, for "apply of a 1% change": the
+/// first `instances` instances (in block order, counting every instance of
+/// a `count` block) get `-TAG` appended to the name their main string
+/// attribute carries (`input = "r7-7"` becomes `input = "r7-7-v1"`). In the
+/// `count` form a block whose instances are only partly changed gets a
+/// conditional (`count.index < 3 ? "…-v1" : "…"`). Ids do not change, so
+/// the dependents are not changed: the plan is exactly `instances` updates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub instances: usize,
+    pub tag: String,
 }
 
 impl Default for Spec {
@@ -99,6 +114,7 @@ impl Default for Spec {
             resource_delay_ms: None,
             blocks_per_file: 1000,
             provisioner_sleep_ms: None,
+            change: None,
         }
     }
 }
@@ -218,6 +234,8 @@ struct Node {
     index: String,
     /// Position among all blocks, to vary realistic bodies.
     ordinal: usize,
+    /// Instances of the block (1 without `count`).
+    instances: usize,
 }
 
 fn nodes(spec: &Spec) -> Vec<Node> {
@@ -226,12 +244,14 @@ fn nodes(spec: &Spec) -> Vec<Node> {
     let mut out = Vec::new();
     let mut push = |name: String, count: Option<String>, deps: Vec<String>, index: String| {
         let ordinal = out.len();
+        let instances = count.as_deref().map_or(1, |c| c.parse().unwrap_or(1));
         out.push(Node {
             name,
             count,
             deps,
             index,
             ordinal,
+            instances,
         });
     };
     match (spec.shape, spec.form) {
@@ -341,10 +361,32 @@ pub fn layer_sizes(n: usize, layers: usize) -> Vec<usize> {
 }
 
 fn resource_blocks(spec: &Spec) -> Vec<String> {
+    let mut before = 0;
     nodes(spec)
         .iter()
-        .map(|node| resource_block(spec, node))
+        .map(|node| {
+            let changed = spec.change.as_ref().map_or(0, |c| {
+                c.instances.saturating_sub(before).min(node.instances)
+            });
+            before += node.instances;
+            resource_block(spec, node, changed)
+        })
         .collect()
+}
+
+/// The string expression `"{head}{tail}"`, with `-TAG` between head and
+/// tail for the first `changed` instances of the block (see [`Change`]).
+fn changed_string(spec: &Spec, node: &Node, changed: usize, head: &str, tail: &str) -> String {
+    let pristine = format!("\"{head}{tail}\"");
+    let Some(change) = spec.change.as_ref().filter(|_| changed > 0) else {
+        return pristine;
+    };
+    let tagged = format!("\"{head}-{}{tail}\"", change.tag);
+    if changed >= node.instances {
+        tagged
+    } else {
+        format!("count.index < {changed} ? {tagged} : {pristine}")
+    }
 }
 
 /// `"${a}:${b}"`-style interpolations of the dependencies, for string attributes.
@@ -352,7 +394,7 @@ fn dep_template(deps: &[String]) -> String {
     deps.iter().map(|d| format!(":${{{d}}}")).collect()
 }
 
-fn resource_block(spec: &Spec, node: &Node) -> String {
+fn resource_block(spec: &Spec, node: &Node, changed: usize) -> String {
     let ty = spec.kind.type_name();
     let name = &node.name;
     let mut s = format!("resource \"{ty}\" \"{name}\" {{\n");
@@ -373,14 +415,23 @@ fn resource_block(spec: &Spec, node: &Node) -> String {
     };
     match (spec.kind, spec.bodies) {
         (Kind::TerraformData, Bodies::Minimal) => {
-            let _ = writeln!(s, "  input = \"{name}-{index}{deps}\"");
+            let v = changed_string(spec, node, changed, &format!("{name}-{index}"), &deps);
+            let _ = writeln!(s, "  input = {v}");
         }
         (Kind::TestResource, Bodies::Minimal) => {
-            let _ = writeln!(s, "  value = \"{name}-{index}{deps}\"");
+            let v = changed_string(spec, node, changed, &format!("{name}-{index}"), &deps);
+            let _ = writeln!(s, "  value = {v}");
         }
         (Kind::TerraformData, Bodies::Realistic) => {
+            let v = changed_string(
+                spec,
+                node,
+                changed,
+                &format!("${{local.prefix}}-{name}{suffix}"),
+                &deps,
+            );
             s.push_str("  input = {\n");
-            let _ = writeln!(s, "    name  = \"${{local.prefix}}-{name}{suffix}{deps}\"");
+            let _ = writeln!(s, "    name  = {v}");
             let _ = writeln!(s, "    owner = terraform_data.shared.output.owner");
             let _ = writeln!(s, "    {}", realistic_extra(node, &index));
             s.push_str("  }\n");
@@ -390,7 +441,14 @@ fn resource_block(spec: &Spec, node: &Node) -> String {
             });
         }
         (Kind::TestResource, Bodies::Realistic) => {
-            let _ = writeln!(s, "  value = \"${{local.prefix}}-{name}{suffix}{deps}\"");
+            let v = changed_string(
+                spec,
+                node,
+                changed,
+                &format!("${{local.prefix}}-{name}{suffix}"),
+                &deps,
+            );
+            let _ = writeln!(s, "  value = {v}");
             let _ = writeln!(
                 s,
                 "  triggers = merge(local.tags, {{ base = test_resource.shared.id }})"
@@ -614,6 +672,75 @@ mod tests {
             let block =
                 format!("  provisioner \"local-exec\" {{\n    command = \"{want}\"\n  }}\n}}\n");
             assert_eq!(t.matches(&block).count(), 2, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_change_tags_the_first_instances() {
+        // (shape, form, changed instances, texts that must appear, count of `-v1`)
+        let cases: &[(Shape, Form, usize, &[&str], usize)] = &[
+            (Shape::Independent, Form::Named, 3, &["input = \"r2-2-v1\"", "input = \"r3-3\""], 3),
+            (
+                Shape::Independent,
+                Form::Count,
+                3,
+                &["input = count.index < 3 ? \"r-${count.index}-v1\" : \"r-${count.index}\""],
+                1,
+            ),
+            (
+                Shape::Chain,
+                Form::Count,
+                2,
+                &["input = \"r1-1-v1:${terraform_data.r0[0].id}\"", "input = \"r2-2:${terraform_data.r1[0].id}\""],
+                2,
+            ),
+            (Shape::Layered, Form::Named, 1, &["input = \"l0_0-0-v1\"", "input = \"l0_1-1\""], 1),
+            (
+                Shape::Layered,
+                Form::Count,
+                7,
+                &[
+                    "input = \"l0-${count.index}-v1\"",
+                    "input = count.index < 2 ? \"l1-${count.index}-v1:${terraform_data.l0[count.index % 5].id}",
+                ],
+                2,
+            ),
+            (
+                Shape::WideFanout,
+                Form::Count,
+                3,
+                &["input = \"root-0-v1\"", "input = count.index < 2 ? \"leaf-${count.index}-v1:${terraform_data.root.id}\""],
+                2,
+            ),
+            (Shape::Independent, Form::Named, 0, &["input = \"r0-0\""], 0),
+            (Shape::Independent, Form::Count, 50, &["input = \"r-${count.index}-v1\""], 1),
+        ];
+        for &(shape, form, instances, wants, tags) in cases {
+            let spec = Spec {
+                shape,
+                form,
+                resources: 20,
+                layers: 4,
+                change: Some(Change {
+                    instances,
+                    tag: "v1".into(),
+                }),
+                ..Spec::default()
+            };
+            let t = text(&spec);
+            for want in wants {
+                assert!(
+                    t.contains(want),
+                    "{shape:?}/{form:?}: missing {want:?} in\n{t}"
+                );
+            }
+            assert_eq!(t.matches("-v1").count(), tags, "{shape:?}/{form:?}\n{t}");
+            let files = generate(&spec)
+                .into_iter()
+                .map(|f| (f.name, f.text.into_bytes()))
+                .collect();
+            let (_, diags) = gitform_config::load_module_from_sources(Path::new("/bench"), files);
+            assert!(!diags.has_errors(), "{spec:?}: {diags}");
         }
     }
 

@@ -6,8 +6,10 @@ use clap::{Parser, Subcommand};
 use gitform_bench::engine::{self, EngineBench, Scenario};
 use gitform_bench::generate::{write_config, Bodies, Form, Kind, Shape, Spec};
 use gitform_bench::load::{self, LoadBench};
-use std::path::PathBuf;
+use gitform_bench::sweep::{self, SweepConfig};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
@@ -94,12 +96,99 @@ enum Command {
         /// Terraform (and gitform, for the ratio) runs larger scenarios at this size.
         #[arg(long, default_value_t = 1000)]
         terraform_max_resources: usize,
+        /// Measured runs per scenario for Terraform (default: --runs).
+        #[arg(long)]
+        terraform_runs: Option<usize>,
+        /// Kill a command still running after this many seconds.
+        #[arg(long, default_value_t = 900)]
+        command_timeout: u64,
+        /// Kill a Terraform command still running after this many seconds
+        /// (default: --command-timeout).
+        #[arg(long)]
+        terraform_timeout: Option<u64>,
         /// Also write the results as JSON to this file.
         #[arg(long)]
         out_json: Option<PathBuf>,
         /// Work in this directory (kept) instead of a temporary one.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Scaling sweep: apply, no-op plan, plan -refresh=false, 1% change and
+    /// destroy for every shape × form × size (terraform_data), Terraform
+    /// side by side up to --terraform-max-resources; fitted exponents, the
+    /// issue's targets, a Markdown report and a log-log SVG plot. Also runs
+    /// the latency scenarios and data-5000-apply of `engine` unless
+    /// --no-engine-scenarios. See bench/README.md.
+    Sweep {
+        /// Sizes (resources), comma-separated.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "1000,3000,10000,30000,100000"
+        )]
+        sizes: Vec<usize>,
+        /// Shapes, comma-separated.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "independent,chain,layered,wide-fanout"
+        )]
+        shapes: Vec<Shape>,
+        /// Forms, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "named,count")]
+        forms: Vec<Form>,
+        /// Measured runs per operation below --single-run-from (gitform).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// From this size on, one run per operation.
+        #[arg(long, default_value_t = 30_000)]
+        single_run_from: usize,
+        /// Layers of the layered shape.
+        #[arg(long, default_value_t = 10)]
+        layers: usize,
+        /// The gitform binary.
+        #[arg(long, default_value = "target/release/gitform")]
+        gitform: PathBuf,
+        /// Require Terraform (`terraform` on PATH); by default it runs when found.
+        #[arg(long, overrides_with = "no_terraform")]
+        terraform: bool,
+        /// Skip the Terraform comparison.
+        #[arg(long, overrides_with = "terraform")]
+        no_terraform: bool,
+        /// Terraform runs only the sizes up to this.
+        #[arg(long, default_value_t = 1000)]
+        terraform_max_resources: usize,
+        /// Measured runs per operation for Terraform.
+        #[arg(long, default_value_t = 1)]
+        terraform_runs: usize,
+        /// Skip the engine scenarios (chain-200-50ms,
+        /// independent-1000-50ms-p50, data-5000-apply).
+        #[arg(long)]
+        no_engine_scenarios: bool,
+        /// Kill a command still running after this many seconds (the point
+        /// is reported as failed and the sweep goes on).
+        #[arg(long, default_value_t = 900)]
+        command_timeout: u64,
+        /// The same for Terraform's commands: its chain of 1,000 takes
+        /// minutes to apply and longer to destroy; the cell then reads
+        /// "> S s (killed)".
+        #[arg(long, default_value_t = 120)]
+        terraform_timeout: u64,
+        /// Write the results as JSON to this file.
+        #[arg(long)]
+        out_json: Option<PathBuf>,
+        /// Write the scaling plot (SVG) to this file.
+        #[arg(long)]
+        out_svg: Option<PathBuf>,
+        /// Write the Markdown report to this file too (it goes to standard output).
+        #[arg(long)]
+        out_md: Option<PathBuf>,
+        /// Work in this directory instead of a temporary one.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Keep every point's directories (configuration and state).
+        #[arg(long)]
+        keep_dirs: bool,
     },
 }
 
@@ -139,6 +228,7 @@ fn run(cli: Cli) -> Result<()> {
                 resource_delay_ms,
                 blocks_per_file,
                 provisioner_sleep_ms,
+                change: None,
             };
             let bytes =
                 write_config(&spec, &out).with_context(|| format!("writing {}", out.display()))?;
@@ -189,21 +279,74 @@ fn run(cli: Cli) -> Result<()> {
             terraform,
             no_terraform,
             terraform_max_resources,
+            terraform_runs,
+            command_timeout,
+            terraform_timeout,
             out_json,
             dir,
         } => run_engine(EngineArgs {
             scenarios,
-            gitform,
-            runs,
-            terraform: match (terraform, no_terraform) {
-                (_, true) => TerraformUse::Never,
-                (true, _) => TerraformUse::Required,
-                _ => TerraformUse::WhenFound,
+            tools: ToolArgs {
+                gitform,
+                terraform: TerraformUse::from_flags(terraform, no_terraform),
             },
+            runs,
+            terraform_runs: terraform_runs.unwrap_or(runs),
             terraform_max_resources,
+            command_timeout: Duration::from_secs(command_timeout),
+            terraform_timeout: terraform_timeout.map(Duration::from_secs),
             out_json,
             dir,
         }),
+        Command::Sweep {
+            sizes,
+            shapes,
+            forms,
+            runs,
+            single_run_from,
+            layers,
+            gitform,
+            terraform,
+            no_terraform,
+            terraform_max_resources,
+            terraform_runs,
+            no_engine_scenarios,
+            command_timeout,
+            terraform_timeout,
+            out_json,
+            out_svg,
+            out_md,
+            dir,
+            keep_dirs,
+        } => {
+            let mut sizes = sizes;
+            sizes.sort_unstable();
+            sizes.dedup();
+            run_sweep(SweepArgs {
+                cfg: SweepConfig {
+                    shapes,
+                    forms,
+                    sizes,
+                    runs,
+                    single_run_from,
+                    layers,
+                    keep_dirs,
+                },
+                tools: ToolArgs {
+                    gitform,
+                    terraform: TerraformUse::from_flags(terraform, no_terraform),
+                },
+                terraform_max_resources,
+                terraform_runs,
+                engine_scenarios: !no_engine_scenarios,
+                command_timeout: Duration::from_secs(command_timeout),
+                terraform_timeout: Duration::from_secs(terraform_timeout),
+                out_json,
+                out_svg,
+                out_md,
+                dir,
+            })
+        }
     }
 }
 
@@ -214,12 +357,104 @@ enum TerraformUse {
     Never,
 }
 
+impl TerraformUse {
+    fn from_flags(terraform: bool, no_terraform: bool) -> TerraformUse {
+        match (terraform, no_terraform) {
+            (_, true) => TerraformUse::Never,
+            (true, _) => TerraformUse::Required,
+            _ => TerraformUse::WhenFound,
+        }
+    }
+}
+
+/// The binaries to measure, as given on the command line.
+struct ToolArgs {
+    gitform: PathBuf,
+    terraform: TerraformUse,
+}
+
+/// The binaries found, with their versions (running `version` also warms
+/// the page cache with each, untimed).
+struct Tools {
+    gitform: PathBuf,
+    gitform_version: String,
+    terraform: Option<PathBuf>,
+    terraform_version: Option<String>,
+}
+
+impl ToolArgs {
+    fn resolve(self) -> Result<Tools> {
+        if !self.gitform.is_file() {
+            bail!(
+                "no gitform binary at {} (build it with `cargo build --release -p gitform`, or pass --gitform)",
+                self.gitform.display()
+            );
+        }
+        let gitform = std::fs::canonicalize(&self.gitform)
+            .with_context(|| format!("resolving {}", self.gitform.display()))?;
+        let terraform = match self.terraform {
+            TerraformUse::Never => None,
+            TerraformUse::WhenFound => engine::find_on_path("terraform"),
+            TerraformUse::Required => Some(
+                engine::find_on_path("terraform").context("--terraform: no `terraform` on PATH")?,
+            ),
+        };
+        if cfg!(debug_assertions) {
+            eprintln!(
+                "warning: debug build of gitform-bench (only the harness; gitform is {})",
+                gitform.display()
+            );
+        }
+        Ok(Tools {
+            gitform_version: version(&gitform)?,
+            terraform_version: terraform.as_deref().map(version).transpose()?,
+            gitform,
+            terraform,
+        })
+    }
+
+    fn json(tools: &Tools) -> serde_json::Value {
+        serde_json::json!({
+            "gitform": { "path": tools.gitform, "version": tools.gitform_version },
+            "terraform": tools.terraform.as_ref().map(|p| serde_json::json!({ "path": p, "version": tools.terraform_version })),
+        })
+    }
+}
+
+/// The work directory: `dir` (created), or a temporary one (removed with
+/// the returned guard).
+fn work_root(dir: Option<PathBuf>) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+            Ok((d, None))
+        }
+        None => {
+            let tmp = tempfile::tempdir().context("creating a temporary directory")?;
+            Ok((tmp.path().to_path_buf(), Some(tmp)))
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
 struct EngineArgs {
     scenarios: Vec<Scenario>,
-    gitform: PathBuf,
+    tools: ToolArgs,
     runs: usize,
-    terraform: TerraformUse,
+    terraform_runs: usize,
     terraform_max_resources: usize,
+    command_timeout: Duration,
+    terraform_timeout: Option<Duration>,
     out_json: Option<PathBuf>,
     dir: Option<PathBuf>,
 }
@@ -230,47 +465,18 @@ fn run_engine(args: EngineArgs) -> Result<()> {
     } else {
         args.scenarios
     };
-    if !args.gitform.is_file() {
-        bail!(
-            "no gitform binary at {} (build it with `cargo build --release -p gitform`, or pass --gitform)",
-            args.gitform.display()
-        );
-    }
-    let gitform = std::fs::canonicalize(&args.gitform)
-        .with_context(|| format!("resolving {}", args.gitform.display()))?;
-    let terraform = match args.terraform {
-        TerraformUse::Never => None,
-        TerraformUse::WhenFound => engine::find_on_path("terraform"),
-        TerraformUse::Required => {
-            Some(engine::find_on_path("terraform").context("--terraform: no `terraform` on PATH")?)
-        }
-    };
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "warning: debug build of gitform-bench (only the harness; gitform is {})",
-            gitform.display()
-        );
-    }
-    let tmp;
-    let root = match args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
-            d
-        }
-        None => {
-            tmp = tempfile::tempdir().context("creating a temporary directory")?;
-            tmp.path().to_path_buf()
-        }
-    };
-    // Untimed: warms the page cache with each binary and records its version.
-    let gitform_version = version(&gitform)?;
-    let terraform_version = terraform.as_deref().map(version).transpose()?;
+    let tools = args.tools.resolve()?;
+    let (root, _tmp) = work_root(args.dir)?;
     let bench = EngineBench {
-        gitform: gitform.clone(),
-        terraform: terraform.clone(),
+        gitform: tools.gitform.clone(),
+        terraform: tools.terraform.clone(),
         runs: args.runs,
+        terraform_runs: args.terraform_runs,
         terraform_max_resources: args.terraform_max_resources,
+        command_timeout: args.command_timeout,
+        terraform_timeout: args.terraform_timeout,
     };
+    let terraform = &tools.terraform;
     let load_before = loadavg();
     let results = engine::run(&bench, &scenarios, &root, &mut |line| eprintln!("{line}"))?;
     let load_after = loadavg();
@@ -281,8 +487,9 @@ fn run_engine(args: EngineArgs) -> Result<()> {
     }
     println!();
     println!(
-        "Runs per scenario and tool: {}; wall time of the child process; peak RSS is the largest over the runs (GNU time %M).",
-        args.runs.max(1)
+        "Runs per scenario: gitform {}, terraform {}; wall time of the child process; peak RSS is the largest over the runs (GNU time %M).",
+        args.runs.max(1),
+        args.terraform_runs.max(1)
     );
     match &terraform {
         Some(_) => println!(
@@ -299,25 +506,207 @@ fn run_engine(args: EngineArgs) -> Result<()> {
     println!("load average before / after: {load_before} / {load_after}");
 
     if let Some(path) = args.out_json {
-        let json = serde_json::json!({
-            "unix_time": std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or_default(),
+        let mut json = serde_json::json!({
+            "unix_time": unix_now(),
             "cpus": std::thread::available_parallelism().map(|n| n.get()).ok(),
             "load_average_before": load_before,
             "load_average_after": load_after,
             "runs": args.runs.max(1),
+            "terraform_runs": args.terraform_runs.max(1),
             "terraform_max_resources": args.terraform_max_resources,
-            "gitform": { "path": gitform, "version": gitform_version },
-            "terraform": terraform.as_ref().map(|p| serde_json::json!({ "path": p, "version": terraform_version })),
             "scenarios": results.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
         });
+        merge(&mut json, ToolArgs::json(&tools));
         let text = serde_json::to_string_pretty(&json).context("encoding JSON")?;
-        std::fs::write(&path, text + "\n")
-            .with_context(|| format!("writing {}", path.display()))?;
+        write_file(&path, &(text + "\n"))?;
     }
     Ok(())
+}
+
+/// Adds the fields of the object `extra` to the object `json`.
+fn merge(json: &mut serde_json::Value, extra: serde_json::Value) {
+    if let (Some(a), serde_json::Value::Object(b)) = (json.as_object_mut(), extra) {
+        a.extend(b);
+    }
+}
+
+struct SweepArgs {
+    cfg: SweepConfig,
+    tools: ToolArgs,
+    terraform_max_resources: usize,
+    terraform_runs: usize,
+    engine_scenarios: bool,
+    command_timeout: Duration,
+    terraform_timeout: Duration,
+    out_json: Option<PathBuf>,
+    out_svg: Option<PathBuf>,
+    out_md: Option<PathBuf>,
+    dir: Option<PathBuf>,
+}
+
+fn run_sweep(args: SweepArgs) -> Result<()> {
+    let tools = args.tools.resolve()?;
+    let (root, _tmp) = work_root(args.dir)?;
+    let cfg = args.cfg;
+    let bench = EngineBench {
+        gitform: tools.gitform.clone(),
+        terraform: tools.terraform.clone(),
+        runs: cfg.runs,
+        terraform_runs: args.terraform_runs,
+        terraform_max_resources: args.terraform_max_resources,
+        command_timeout: args.command_timeout,
+        terraform_timeout: Some(args.terraform_timeout),
+    };
+    let started = Instant::now();
+    let start_time = unix_now();
+    let mut progress = |line: &str| {
+        let t = started.elapsed().as_secs();
+        eprintln!("[{:02}:{:02}] {line}", t / 60, t % 60);
+    };
+    let load_before = loadavg();
+    let mut scenarios = Vec::new();
+    if args.engine_scenarios {
+        // The latency scenarios with Terraform side by side; the 5,000
+        // apply for gitform only (Terraform's 1,000 is in the sweep).
+        scenarios = engine::run(
+            &bench,
+            &[Scenario::Chain200, Scenario::Independent1000],
+            &root,
+            &mut progress,
+        )?;
+        let gitform_only = EngineBench {
+            terraform: None,
+            ..bench.clone()
+        };
+        scenarios.extend(engine::run(
+            &gitform_only,
+            &[Scenario::DataApply],
+            &root,
+            &mut progress,
+        )?);
+    }
+    let points = sweep::run(&bench, &cfg, &root, &mut progress);
+    let load_after = loadavg();
+    let elapsed = started.elapsed();
+    let fits = sweep::fits(&points);
+    let targets = sweep::check_targets(&points, &fits, &scenarios);
+
+    let date = sweep::utc_date(start_time);
+    let command: Vec<String> = std::env::args().collect();
+    let machine = machine();
+    let mut md = String::new();
+    md.push_str(&format!(
+        "Sweep of {date}, {:.1} min in all; `{}`; {machine}; {}{}; load average before / after: {load_before} / {load_after}.\n\n",
+        elapsed.as_secs_f64() / 60.0,
+        command.join(" "),
+        tools.gitform_version,
+        tools
+            .terraform_version
+            .as_deref()
+            .map(|v| format!(", {v}"))
+            .unwrap_or_default(),
+    ));
+    md.push_str("### Targets\n\n");
+    md.push_str(&sweep::targets_table(&targets));
+    if !scenarios.is_empty() {
+        md.push_str("\n### Engine scenarios\n\n");
+        md.push_str(&engine::table_header());
+        md.push('\n');
+        for r in &scenarios {
+            md.push_str(&r.table_row());
+            md.push('\n');
+        }
+    }
+    md.push_str(&format!(
+        "\n### Sweep (terraform_data, minimal bodies, {} layers)\n\n\
+         Median wall time, peak RSS (largest over the runs); {} runs below N={}, 1 from there on; \
+         Terraform {} run(s), up to N={}, with its ratio to gitform (best runs) in parentheses; \
+         commands killed after {} s (Terraform: {} s).\n\n",
+        cfg.layers,
+        cfg.runs.max(1),
+        cfg.single_run_from,
+        args.terraform_runs.max(1),
+        args.terraform_max_resources,
+        bench.command_timeout.as_secs(),
+        bench.timeout(engine::Tool::Terraform).as_secs(),
+    ));
+    md.push_str(&sweep::points_table(&points));
+    md.push_str(&format!(
+        "\n### Fitted exponents (least squares of ln(best time) on ln N; ✓ when < {})\n\n",
+        sweep::MAX_EXPONENT
+    ));
+    md.push_str(&sweep::fits_table(&fits));
+    print!("{md}");
+    if let Some(path) = &args.out_md {
+        write_file(path, &md)?;
+    }
+    if let Some(path) = &args.out_svg {
+        let subtitle = format!(
+            "terraform_data, release build, {date}; {machine}; {}",
+            tools.gitform_version
+        );
+        write_file(
+            path,
+            &gitform_bench::plot::render(&sweep::figure(&points, &cfg, &subtitle)),
+        )?;
+    }
+    if let Some(path) = &args.out_json {
+        let mut json = serde_json::json!({
+            "unix_time": start_time,
+            "date": date,
+            "elapsed_s": elapsed.as_secs_f64(),
+            "command": command,
+            "machine": machine,
+            "cpus": std::thread::available_parallelism().map(|n| n.get()).ok(),
+            "load_average_before": load_before,
+            "load_average_after": load_after,
+            "sizes": cfg.sizes,
+            "shapes": cfg.shapes.iter().map(|s| s.name()).collect::<Vec<_>>(),
+            "forms": cfg.forms.iter().map(|f| f.name()).collect::<Vec<_>>(),
+            "layers": cfg.layers,
+            "runs": cfg.runs.max(1),
+            "single_run_from": cfg.single_run_from,
+            "terraform_runs": args.terraform_runs.max(1),
+            "terraform_max_resources": args.terraform_max_resources,
+            "command_timeout_s": bench.command_timeout.as_secs(),
+            "terraform_timeout_s": bench.timeout(engine::Tool::Terraform).as_secs(),
+            "scenarios": scenarios.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
+        });
+        merge(&mut json, ToolArgs::json(&tools));
+        merge(&mut json, sweep::to_json(&points, &fits, &targets));
+        let text = serde_json::to_string_pretty(&json).context("encoding JSON")?;
+        write_file(path, &(text + "\n"))?;
+    }
+    Ok(())
+}
+
+/// "2 CPUs (model), 23 GiB RAM" from /proc.
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let mem_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0 / 1024.0);
+    match mem_gib {
+        Some(g) => format!("{cpus} CPUs ({model}), {g:.0} GiB RAM"),
+        None => format!("{cpus} CPUs ({model})"),
+    }
 }
 
 /// The first line of `PROGRAM version`.
