@@ -15,7 +15,7 @@ use crate::address::{Mode, ModulePath};
 use crate::refs::{expr_deps, Dep};
 use gitform_config::{Body, Expr, Module, NestedBlock, ResourceMode};
 use gitform_value::{Diagnostic, Diagnostics, SourceRange};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::{kosaraju_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -726,7 +726,13 @@ fn add_module_edges(
 }
 
 pub fn report_cycles(g: &Graph, diags: &mut Diagnostics) {
-    for scc in tarjan_scc(&g.graph) {
+    // A topological sort settles the common, acyclic case. Both it and
+    // Kosaraju's algorithm are iterative in petgraph (Tarjan's recursion
+    // overflowed the stack on a chain of 100,000 resources).
+    if toposort(&g.graph, None).is_ok() {
+        return;
+    }
+    for scc in kosaraju_scc(&g.graph) {
         let cyclic = scc.len() > 1 || scc.first().is_some_and(|&n| g.graph.contains_edge(n, n));
         if !cyclic {
             continue;
@@ -758,5 +764,38 @@ pub fn report_cycles(g: &Graph, diags: &mut Diagnostics) {
             )
             .with_range(first_range),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: usize, close: bool) -> Graph {
+        let mut g = Graph::default();
+        let mut prev = None;
+        for i in 0..n {
+            let key = NodeKey::Local(ModulePath::root(), format!("l{i}"));
+            let idx = g.add(key, None);
+            if let Some(p) = prev {
+                g.link(p, idx);
+            }
+            prev = Some(idx);
+        }
+        if close {
+            g.link(prev.unwrap(), NodeIndex::new(0));
+        }
+        g
+    }
+
+    #[test]
+    fn long_chains_do_not_overflow_the_stack() {
+        // Tarjan's recursive algorithm overflowed here.
+        let mut diags = Diagnostics::new();
+        report_cycles(&chain(200_000, false), &mut diags);
+        assert!(diags.is_empty());
+        report_cycles(&chain(200_000, true), &mut diags);
+        assert_eq!(diags.len(), 1);
+        assert!(diags.0[0].detail.contains("local.l199999"));
     }
 }
