@@ -227,7 +227,28 @@ impl<'a> Evaluator<'a> {
                     ));
                 };
                 match root.and_then(|r| r.get_attr(n)) {
-                    Some(v) => Ok((v.clone(), 1)),
+                    Some(v) => {
+                        // `x[count.index]`, `x[each.key]`: index the value
+                        // in place and clone only the element, not the
+                        // whole resource (quadratic over a layered graph).
+                        if let Some(op) = ops.get(1) {
+                            if let TraversalOperator::Index(e) = op.value() {
+                                let key = self.eval(e)?;
+                                let found = match (v, key.unmarked()) {
+                                    (Value::List(items) | Value::Tuple(items), Value::Number(i)) if !key.is_sensitive() => {
+                                        i.to_i64().and_then(|i| usize::try_from(i).ok()).and_then(|i| items.get(i))
+                                    }
+                                    (Value::Object(m) | Value::Map(m), Value::String(k)) if !key.is_sensitive() => m.get(k),
+                                    _ => None,
+                                };
+                                return match found {
+                                    Some(el) => Ok((el.clone(), 2)),
+                                    None => Ok((self.index(v.clone(), key, op.span())?, 2)),
+                                };
+                            }
+                        }
+                        Ok((v.clone(), 1))
+                    }
                     None => Err(self.fatal(
                         "Reference to undeclared resource",
                         format!("A managed resource \"{resource_type}\" \"{n}\" has not been declared in {module}."),
