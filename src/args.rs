@@ -80,6 +80,17 @@ pub enum Command {
     Untaint(TaintArgs),
     /// Show the current gitform version
     Version(VersionArgs),
+    /// Check the live infrastructure for drift from the recorded state
+    Drift(crate::gitops_cmds::DriftArgs),
+    /// Plan and apply the configuration as it was at an earlier commit
+    Rollback(crate::gitops_cmds::RollbackArgs),
+    /// List the recorded runs (applies, drift checks, rollbacks)
+    History(crate::gitops_cmds::HistoryArgs),
+    /// Run the GitOps agent: pull, apply and check for drift continuously
+    Agent(crate::agent::AgentArgs),
+    /// Provider plugin tools
+    #[command(subcommand)]
+    Provider(crate::provider_cmds::ProviderCommand),
 }
 
 #[allow(dead_code)] // for the engine commands (lock operation names)
@@ -109,6 +120,11 @@ impl Command {
             Command::Taint(_) => "taint",
             Command::Untaint(_) => "untaint",
             Command::Version(_) => "version",
+            Command::Drift(_) => "drift",
+            Command::Rollback(_) => "rollback",
+            Command::History(_) => "history",
+            Command::Agent(_) => "agent",
+            Command::Provider(_) => "provider",
         }
     }
 }
@@ -228,6 +244,11 @@ impl Default for LockArgs {
 pub struct OperationArgs {
     #[command(flatten)]
     pub vars: VarArgs,
+
+    /// Load the configuration from this Git commit (a SHA, branch or tag)
+    /// of the repository around the working directory, without a checkout.
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
 
     #[command(flatten)]
     pub lock: LockArgs,

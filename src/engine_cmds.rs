@@ -13,7 +13,7 @@ use gitform_engine::changes::{Action, Plan, PlanMode};
 use gitform_engine::operations::{self, ApplyOutcome, Workspace};
 use gitform_engine::render::{render_plan, RenderOptions};
 use gitform_engine::variables::{collect_root_values, VarArg};
-use gitform_engine::{planfile, Observer, PlanOptions, ProviderRegistry};
+use gitform_engine::{planfile, Observer, PlanOptions};
 use gitform_state::{SqliteStore, StateStore, VersionMeta};
 use gitform_value::{Diagnostics, SourceFile, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -23,14 +23,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The providers compiled into this binary.
-pub fn registry() -> ProviderRegistry {
-    let mut r = ProviderRegistry::new();
-    for (name, f) in gitform_builtin::builtin_providers() {
-        r.register(name, f);
-    }
-    r
-}
+pub use crate::registry::registry;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()

@@ -1,12 +1,16 @@
 //! The `gitform` command-line binary.
 
+mod agent;
 mod args;
 mod argv;
 mod console;
 mod diag_error;
 mod engine_cmds;
 mod fmt_cmd;
+mod gitops_cmds;
 mod output_cmd;
+mod provider_cmds;
+mod registry;
 mod state_access;
 mod state_cmds;
 mod state_render;
@@ -129,6 +133,11 @@ fn run(cli: Cli, ui: &Ui) -> anyhow::Result<ExitCode> {
             StateCommand::History(a) => state_cmds::history(a, ui),
         },
         Command::Version(a) => version(a, ui),
+        Command::Drift(a) => gitops_cmds::drift(a, ui),
+        Command::Rollback(a) => gitops_cmds::rollback(a, ui),
+        Command::History(a) => gitops_cmds::history(a, ui),
+        Command::Agent(a) => agent::run(a, ui),
+        Command::Provider(c) => provider_cmds::run(c, ui),
     }
 }
 
