@@ -312,6 +312,7 @@ impl Default for OperationArgs {
         OperationArgs {
             vars: VarArgs::default(),
             lock: LockArgs::default(),
+            rev: None,
             destroy: false,
             refresh_only: false,
             refresh: true,
