@@ -1,0 +1,379 @@
+//! Opening repositories (in place, or as bare mirrors of remotes), fetching
+//! with a timeout, and resolving revisions to commits.
+
+use crate::credentials::{credential, Attempts, Credentials};
+use crate::error::GitError;
+use crate::location::{mirror_dir_name, parse_location, redact_url, Location};
+use crate::reader::CommitReader;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How to open a repository.
+#[derive(Debug, Clone)]
+pub struct RepoOptions {
+    /// Where mirrors of remote repositories are kept (one bare repository per URL).
+    pub cache_dir: PathBuf,
+    pub credentials: Credentials,
+    /// Longest a fetch may take, connection included.
+    pub fetch_timeout: Duration,
+}
+
+impl Default for RepoOptions {
+    fn default() -> Self {
+        RepoOptions {
+            cache_dir: PathBuf::from(".gitform/git-cache"),
+            credentials: Credentials::from_env(),
+            fetch_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One commit, as recorded with state versions and runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Full hex SHA.
+    pub sha: String,
+    pub author: String,
+    pub email: String,
+    /// The whole commit message.
+    pub message: String,
+    /// Author time, RFC 3339 with the author's offset (`2026-11-22T16:15:00+01:00`).
+    pub time: String,
+    /// Author time, unix seconds.
+    pub timestamp: i64,
+}
+
+impl CommitInfo {
+    /// The first 12 hex digits of the SHA.
+    pub fn short_sha(&self) -> &str {
+        self.sha.get(..12).unwrap_or(&self.sha)
+    }
+
+    /// The first line of the message.
+    pub fn summary(&self) -> &str {
+        self.message.lines().next().unwrap_or_default()
+    }
+}
+
+/// An open repository: a local one in place, or the bare mirror of a remote.
+pub struct Repo {
+    git: git2::Repository,
+    /// The location as given, with credentials removed (for messages).
+    location: String,
+    /// The remote URL of a mirror; `None` for a local repository.
+    url: Option<String>,
+    credentials: Credentials,
+    fetch_timeout: Duration,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo")
+            .field("location", &self.location)
+            .field("path", &self.git.path())
+            .finish()
+    }
+}
+
+/// Opens the repository at `location`: a local path is opened in place
+/// (working copy or bare); a `file://`, `https://`, `ssh://` or scp-like URL
+/// is mirrored into `opts.cache_dir` (cloned the first time, reused after;
+/// call [`Repo::fetch`] to update it).
+pub fn open(location: &str, opts: &RepoOptions) -> Result<Repo, GitError> {
+    match parse_location(location) {
+        Location::Local(path) => {
+            let git = git2::Repository::open(&path).map_err(|e| GitError::Open {
+                location: path.display().to_string(),
+                message: e.message().to_string(),
+            })?;
+            Ok(Repo {
+                git,
+                location: path.display().to_string(),
+                url: None,
+                credentials: opts.credentials.clone(),
+                fetch_timeout: opts.fetch_timeout,
+            })
+        }
+        Location::Remote(url) => open_mirror(&url, opts),
+    }
+}
+
+fn open_mirror(url: &str, opts: &RepoOptions) -> Result<Repo, GitError> {
+    let dir = opts.cache_dir.join(mirror_dir_name(url));
+    let shown = redact_url(url);
+    let guard = mirror_lock(&dir);
+    let _held = guard.lock().unwrap_or_else(|e| e.into_inner());
+    let fresh = !dir.join("HEAD").exists();
+    let git = if fresh {
+        std::fs::create_dir_all(&opts.cache_dir).map_err(|source| GitError::Cache {
+            path: opts.cache_dir.clone(),
+            source,
+        })?;
+        git2::Repository::init_bare(&dir)
+    } else {
+        git2::Repository::open_bare(&dir)
+    }
+    .map_err(|e| GitError::Open {
+        location: dir.display().to_string(),
+        message: e.message().to_string(),
+    })?;
+    let repo = Repo {
+        git,
+        location: shown,
+        url: Some(url.to_string()),
+        credentials: opts.credentials.clone(),
+        fetch_timeout: opts.fetch_timeout,
+    };
+    if fresh {
+        repo.fetch_refspecs(
+            &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+            "all branches",
+        )?;
+    }
+    Ok(repo)
+}
+
+/// One mutex per mirror directory, so two environments tracking the same
+/// URL in one process do not fetch into it at once.
+fn mirror_lock(dir: &Path) -> Arc<Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let locks = LOCKS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = locks.lock().unwrap_or_else(|e| e.into_inner());
+    map.entry(dir.to_path_buf()).or_default().clone()
+}
+
+/// Finds the repository around `dir` (a working copy) and returns it with
+/// `dir`'s path inside it (empty for the top level).
+pub fn discover(dir: &Path) -> Result<(Repo, PathBuf), GitError> {
+    let git = git2::Repository::discover(dir).map_err(|e| GitError::NotARepository {
+        path: dir.to_path_buf(),
+        message: e.message().to_string(),
+    })?;
+    let Some(workdir) = git.workdir() else {
+        return Err(GitError::BareRepository(git.path().to_path_buf()));
+    };
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let workdir = canon(workdir);
+    let inside = canon(dir)
+        .strip_prefix(&workdir)
+        .map(Path::to_path_buf)
+        .map_err(|_| GitError::NotARepository {
+            path: dir.to_path_buf(),
+            message: format!("it is outside the working copy {}", workdir.display()),
+        })?;
+    let repo = Repo {
+        git,
+        location: workdir.display().to_string(),
+        url: None,
+        credentials: Credentials::default(),
+        fetch_timeout: RepoOptions::default().fetch_timeout,
+    };
+    Ok((repo, inside))
+}
+
+/// Sets libgit2's connect and read timeouts once per process, so a server
+/// that stops answering cannot hold a fetch forever (the progress callbacks
+/// enforce the overall deadline only while data flows).
+fn set_network_timeouts(timeout: Duration) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let ms = i32::try_from(timeout.as_millis())
+        .unwrap_or(i32::MAX)
+        .max(1);
+    ONCE.call_once(|| {
+        #[allow(unsafe_code)]
+        // SAFETY: these only store an integer in libgit2's global options;
+        // `call_once` runs them before this process starts any fetch.
+        unsafe {
+            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
+            let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+        }
+    });
+}
+
+impl Repo {
+    /// The repository's git directory (`.git` of a working copy, or the
+    /// bare mirror). [`open`] on this path reopens the same repository.
+    pub fn path(&self) -> &Path {
+        self.git.path()
+    }
+
+    /// The location as given, without credentials.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Whether this is the cached mirror of a remote.
+    pub fn is_mirror(&self) -> bool {
+        self.url.is_some()
+    }
+
+    /// Updates `branch` from the remote (a no-op for a local repository)
+    /// and returns the commit it points to. Fails with
+    /// [`GitError::FetchTimeout`] after the fetch timeout.
+    pub fn fetch(&self, branch: &str) -> Result<CommitInfo, GitError> {
+        if self.url.is_some() {
+            let spec = format!("+refs/heads/{branch}:refs/heads/{branch}");
+            self.fetch_refspecs(&[spec.as_str()], &format!("branch {branch:?}"))?;
+        }
+        self.resolve(&format!("refs/heads/{branch}"))
+            .or_else(|_| self.resolve(branch))
+    }
+
+    /// Updates every branch and tag from the remote (a no-op for a local repository).
+    pub fn fetch_all(&self) -> Result<(), GitError> {
+        if self.url.is_none() {
+            return Ok(());
+        }
+        self.fetch_refspecs(
+            &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+            "all branches",
+        )
+    }
+
+    fn fetch_refspecs(&self, specs: &[&str], what: &str) -> Result<(), GitError> {
+        let Some(url) = &self.url else {
+            return Ok(());
+        };
+        set_network_timeouts(self.fetch_timeout);
+        let shown = redact_url(url);
+        let lock = mirror_lock(self.git.path());
+        let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let deadline = Instant::now() + self.fetch_timeout;
+        let timed_out = Cell::new(false);
+        let attempts = std::cell::RefCell::new(Attempts::default());
+        let mut callbacks = git2::RemoteCallbacks::new();
+        let check = || {
+            if Instant::now() >= deadline {
+                timed_out.set(true);
+                false
+            } else {
+                true
+            }
+        };
+        callbacks.credentials(|_url, user, allowed| {
+            credential(&self.credentials, &mut attempts.borrow_mut(), user, allowed)
+        });
+        callbacks.transfer_progress(|_| check());
+        callbacks.sideband_progress(|_| check());
+        let mut fetch = git2::FetchOptions::new();
+        fetch.remote_callbacks(callbacks);
+        fetch.download_tags(git2::AutotagOption::None);
+        let mut remote = self.git.remote_anonymous(url)?;
+        let result = remote.fetch(specs, Some(&mut fetch), None);
+        drop(fetch);
+        match result {
+            Ok(()) => Ok(()),
+            Err(_) if timed_out.get() || Instant::now() >= deadline => {
+                Err(GitError::FetchTimeout {
+                    url: shown,
+                    what: what.to_string(),
+                    timeout: self.fetch_timeout,
+                })
+            }
+            Err(e) => Err(GitError::Fetch {
+                url: shown,
+                what: what.to_string(),
+                message: e.message().to_string(),
+            }),
+        }
+    }
+
+    /// The commit a revision names: a full or short SHA, a branch, a tag,
+    /// or any `git rev-parse` expression (`main~1`, `v1.2^{commit}`).
+    pub fn resolve(&self, rev: &str) -> Result<CommitInfo, GitError> {
+        let commit = self
+            .git
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| GitError::UnknownRevision {
+                rev: rev.to_string(),
+                location: self.location.clone(),
+                message: e.message().to_string(),
+            })?;
+        Ok(commit_info(&commit))
+    }
+
+    /// Whether `ancestor` is `descendant` or one of its ancestors.
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool, GitError> {
+        let a = self.oid(ancestor)?;
+        let d = self.oid(descendant)?;
+        Ok(a == d || self.git.graph_descendant_of(d, a)?)
+    }
+
+    fn oid(&self, rev: &str) -> Result<git2::Oid, GitError> {
+        self.git
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|e| GitError::UnknownRevision {
+                rev: rev.to_string(),
+                location: self.location.clone(),
+                message: e.message().to_string(),
+            })
+    }
+
+    /// A reader of the files of commit `rev`, rooted at `path` inside the
+    /// repository (the module directory): the loader's `.` is `path`, and a
+    /// local module `../shared` resolves inside the same commit.
+    pub fn reader(&self, rev: &str, path: &Path) -> Result<CommitReader, GitError> {
+        let commit = self
+            .git
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| GitError::UnknownRevision {
+                rev: rev.to_string(),
+                location: self.location.clone(),
+                message: e.message().to_string(),
+            })?;
+        let git = git2::Repository::open(self.git.path())?;
+        CommitReader::new(git, commit.id(), commit.tree_id(), path)
+    }
+
+    /// The raw `git2` repository, for callers that need more.
+    pub fn git(&self) -> &git2::Repository {
+        &self.git
+    }
+}
+
+pub(crate) fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
+    let author = commit.author();
+    let when = author.when();
+    CommitInfo {
+        sha: commit.id().to_string(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        message: String::from_utf8_lossy(commit.message_bytes())
+            .trim_end()
+            .to_string(),
+        time: rfc3339(when.seconds(), when.offset_minutes()),
+        timestamp: when.seconds(),
+    }
+}
+
+/// `seconds` since the epoch in a fixed offset, as RFC 3339.
+fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
+    let offset = jiff::tz::Offset::from_seconds(offset_minutes.saturating_mul(60))
+        .unwrap_or(jiff::tz::Offset::UTC);
+    match jiff::Timestamp::from_second(seconds) {
+        Ok(ts) => ts
+            .to_zoned(jiff::tz::TimeZone::fixed(offset))
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+        Err(_) => seconds.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn commit_times() {
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(rfc3339(1_800_000_000, 60), "2027-01-15T09:00:00+01:00");
+        assert_eq!(rfc3339(1_800_000_000, -330), "2027-01-15T02:30:00-05:30");
+    }
+}
