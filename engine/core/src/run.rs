@@ -23,7 +23,7 @@ use gitform_config::{Body, Expr, IgnoreChanges, Module, NestedBlock, Resource, R
 use gitform_lang::{eval, EvalContext};
 use gitform_provider::{
     proposed_new_state, values_equal, ApplyChangeRequest, ConfigureRequest, PlanChangeRequest,
-    ReadBatchRequest, ReadDataRequest, ReadRequestItem, Schema,
+    ReadDataRequest, Schema,
 };
 use gitform_state::{ResourceMode as StateMode, ResourceRecord, StateStore};
 use gitform_value::json::{from_tagged_json, to_tagged_json};
@@ -109,6 +109,8 @@ pub(crate) struct Results {
     by_resource: HashMap<ResourceAddr, Vec<usize>>,
     /// What an apply did: objects created, updated and destroyed.
     pub applied: crate::changes::ChangeCounts,
+    /// The refresh reads, batched per provider configuration and type.
+    pub(crate) reads: crate::refresh::Reads,
 }
 
 impl Results {
@@ -802,6 +804,7 @@ impl Run {
                 let all: Vec<PriorInstance> = self.prior.get(&rk).cloned().unwrap_or_default();
                 return self
                     .plan_orphans(
+                        key,
                         &pinst,
                         &schema,
                         all,
@@ -941,7 +944,14 @@ impl Run {
                 .unwrap_or_default();
             if !gone.is_empty() {
                 ok &= self
-                    .plan_orphans(&pinst, &schema, gone, ActionReason::NoModule, opts.clone())
+                    .plan_orphans(
+                        key,
+                        &pinst,
+                        &schema,
+                        gone,
+                        ActionReason::NoModule,
+                        opts.clone(),
+                    )
                     .await;
             }
         }
@@ -1064,66 +1074,9 @@ impl Run {
         None
     }
 
-    /// Refreshes recorded instances through the provider in one batched
-    /// call. Returns the refreshed values (None: the object is gone).
-    async fn refresh(
-        &self,
-        pinst: &ProviderInstance,
-        schema: &Schema,
-        prior: &[PriorInstance],
-    ) -> Result<Vec<Option<Value>>, Diagnostics> {
-        let Some(first) = prior.first() else {
-            return Ok(Vec::new());
-        };
-        for p in prior {
-            self.observer
-                .refreshing(&p.addr, p.value.get_attr("id").and_then(|v| v.as_str()));
-        }
-        let _slot = pinst.limit.acquire().await;
-        let _permit = self.sem.acquire().await;
-        let resp = pinst
-            .provider
-            .read_batch(ReadBatchRequest {
-                type_name: first.addr.resource.type_name.clone(),
-                items: prior
-                    .iter()
-                    .map(|p| ReadRequestItem {
-                        current_state: p.value.clone(),
-                        private: None,
-                    })
-                    .collect(),
-            })
-            .await;
-        pinst.limit.observe(pinst.provider.throttle_events());
-        let mut diags = Diagnostics::new();
-        if resp.items.len() != prior.len() {
-            return Err(Diagnostic::error(
-                "Provider produced an invalid response",
-                format!(
-                    "The provider {} answered {} of {} reads of {}. This is a bug in the provider.",
-                    pinst.name,
-                    resp.items.len(),
-                    prior.len(),
-                    first.addr.resource
-                ),
-            )
-            .into());
-        }
-        let mut out = Vec::new();
-        for (p, r) in prior.iter().zip(resp.items) {
-            for d in r.diagnostics {
-                diags.push(d.with_address(p.addr.to_string()));
-            }
-            out.push(r.new_state.map(|v| schema.block.mark_sensitive(v)));
-        }
-        if diags.has_errors() {
-            return Err(diags);
-        }
-        Ok(out)
-    }
-
     async fn plan_orphans(
         &self,
+        key: &NodeKey,
         pinst: &ProviderInstance,
         schema: &Schema,
         orphans: Vec<PriorInstance>,
@@ -1143,7 +1096,7 @@ impl Run {
                 .first()
                 .is_some_and(|p| p.addr.resource.mode == Mode::Managed)
         {
-            match self.refresh(pinst, schema, &orphans).await {
+            match crate::refresh::refresh(self, key, pinst, schema, &orphans, &opts.targets).await {
                 Ok(r) => r,
                 Err(d) => return self.fail(d),
             }
@@ -1228,7 +1181,7 @@ impl Run {
             && mode == ResourceMode::Managed
             && opts.mode != PlanMode::Destroy;
         let refreshed: Vec<Option<Value>> = if do_refresh {
-            match self.refresh(pinst, schema, &prior).await {
+            match crate::refresh::refresh(self, key, pinst, schema, &prior, &opts.targets).await {
                 Ok(r) => r,
                 Err(d) => {
                     let range = Some(res.decl_range.clone());
@@ -1375,6 +1328,7 @@ impl Run {
                 };
                 ok &= self
                     .plan_orphans(
+                        key,
                         pinst,
                         schema,
                         orphans,

@@ -6,10 +6,18 @@
 //! Edges point from a dependency to its dependent. Bounding concurrency is
 //! the caller's job (a semaphore around the expensive part of a node), so
 //! that cheap nodes never wait behind slow ones.
+//!
+//! A node runs inline first: the walk polls its future once, on its own
+//! task. Most nodes finish there (evaluation, plans answered at once); only
+//! a node that has to wait (a provider call in flight, a full semaphore)
+//! becomes a task of its own and goes on concurrently. A long chain of
+//! cheap nodes therefore costs no task and no cross-thread wake-up per step.
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 use tokio::task::JoinSet;
 
 /// How one node of a walk ended.
@@ -73,26 +81,51 @@ where
                 );
                 continue;
             }
-            let fut = visit(node);
-            running.spawn(async move { (node, fut.await) });
+            let mut fut = Box::pin(visit(node));
+            // Inline first, outside tokio's cooperative budget: a walk of
+            // many inline nodes would otherwise exhaust it and make every
+            // later node look as if it had to wait.
+            let first = std::future::poll_fn(|cx| {
+                let mut once = tokio::task::unconstrained(fut.as_mut());
+                Poll::Ready(Pin::new(&mut once).poll(cx))
+            });
+            match first.await {
+                Poll::Ready(ok) => finish(
+                    graph,
+                    node,
+                    outcome_of(ok),
+                    &mut outcomes,
+                    &mut waiting,
+                    &mut blocked,
+                    &mut ready,
+                ),
+                Poll::Pending => {
+                    running.spawn(async move { (node, fut.await) });
+                }
+            }
+            // Take what the spawned nodes finished meanwhile, so that
+            // their dependents do not wait for the inline ones.
+            while let Some(done) = running.try_join_next() {
+                let (node, ok) = joined(done);
+                finish(
+                    graph,
+                    node,
+                    outcome_of(ok),
+                    &mut outcomes,
+                    &mut waiting,
+                    &mut blocked,
+                    &mut ready,
+                );
+            }
         }
         let Some(done) = running.join_next().await else {
             break;
         };
-        let (node, ok) = match done {
-            Ok(r) => r,
-            // A panicking node is a bug; surface it instead of hiding it.
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        };
-        let outcome = if ok {
-            Outcome::Succeeded
-        } else {
-            Outcome::Failed
-        };
+        let (node, ok) = joined(done);
         finish(
             graph,
             node,
-            outcome,
+            outcome_of(ok),
             &mut outcomes,
             &mut waiting,
             &mut blocked,
@@ -103,6 +136,22 @@ where
         .into_iter()
         .map(|o| o.unwrap_or(Outcome::Skipped))
         .collect()
+}
+
+fn outcome_of(ok: bool) -> Outcome {
+    if ok {
+        Outcome::Succeeded
+    } else {
+        Outcome::Failed
+    }
+}
+
+fn joined(done: Result<(NodeIndex, bool), tokio::task::JoinError>) -> (NodeIndex, bool) {
+    match done {
+        Ok(r) => r,
+        // A panicking node is a bug; surface it instead of hiding it.
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 fn finish<N, E>(

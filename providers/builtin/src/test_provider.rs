@@ -16,7 +16,10 @@
 //! - `value` (string): updated in place; mirrored to the computed `result`;
 //! - `triggers` (map of string): any change replaces the resource;
 //! - `delay_ms`: overrides the provider's latency for this resource;
-//! - `read_delay_ms`: latency of reads (default 0);
+//! - `read_delay_ms`: latency of reads (default 0). A batched read
+//!   (`read_batch`) is one round trip: it takes the longest `read_delay_ms`
+//!   of its objects, not their sum;
+//! - `fail_on_read` (bool): reading it returns an error diagnostic;
 //! - `fail_on_create`, `fail_on_update`, `fail_on_delete` (bool): that call
 //!   returns an error diagnostic (with `fail_message` as its detail when
 //!   set). A failed create still returns the new object with its `id`, so
@@ -26,6 +29,9 @@
 //!
 //! `test_data` data source: `input` (string) -> `output`, `id`.
 //!
+//! Reads are counted process-wide ([`TestProvider::read_batch_calls`],
+//! [`TestProvider::objects_read`]) so that tests can check how the engine batches them.
+//!
 //! Delays use `tokio::time::sleep`, so many concurrent calls overlap: 1,000
 //! concurrent creates with `delay_ms = 100` take about 100 ms in total.
 
@@ -34,8 +40,8 @@ use async_trait::async_trait;
 use gitform_provider::{
     plan_resource, unsupported_type, ApplyChangeRequest, ApplyChangeResponse, Attribute, Block,
     ConfigKind, ConfigureRequest, ConfigureResponse, ImportRequest, ImportResponse, ImportedObject,
-    PlanChangeRequest, PlanChangeResponse, Provider, ProviderSchema, ReadDataRequest,
-    ReadDataResponse, ReadRequest, ReadResponse, Schema,
+    PlanChangeRequest, PlanChangeResponse, Provider, ProviderSchema, ReadBatchRequest,
+    ReadBatchResponse, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, Schema,
 };
 use gitform_value::{Diagnostic, Type, Value};
 use rand::RngCore;
@@ -64,6 +70,23 @@ static THROTTLE_EVENTS_TOTAL: AtomicU64 = AtomicU64::new(0);
 /// The throttle events counted so far by all test provider instances.
 pub fn throttle_events_total() -> u64 {
     THROTTLE_EVENTS_TOTAL.load(Ordering::Relaxed)
+}
+
+/// `read_batch` calls, and objects read (by `read` or `read_batch`), by
+/// every test provider instance in this process.
+static READ_BATCH_CALLS: AtomicU64 = AtomicU64::new(0);
+static OBJECTS_READ: AtomicU64 = AtomicU64::new(0);
+
+impl TestProvider {
+    /// The `read_batch` calls made so far to test providers in this process.
+    pub fn read_batch_calls() -> u64 {
+        READ_BATCH_CALLS.load(Ordering::SeqCst)
+    }
+
+    /// The objects test providers in this process have read so far.
+    pub fn objects_read() -> u64 {
+        OBJECTS_READ.load(Ordering::SeqCst)
+    }
 }
 
 /// Creates, updates and deletes running now in this process, and the most
@@ -158,6 +181,7 @@ fn resource_schema() -> Schema {
                 flag("Make creation fail (the object is still recorded, tainted)."),
             )
             .attr("fail_on_update", flag("Make updates fail."))
+            .attr("fail_on_read", flag("Make reads (refresh) fail."))
             .attr("fail_on_delete", flag("Make deletion fail."))
             .attr(
                 "fail_message",
@@ -208,6 +232,24 @@ fn failure(obj: &Value, flag: &str) -> Diagnostic {
         .map(str::to_string)
         .unwrap_or_else(|| format!("The test resource failed because {flag} is set."));
     Diagnostic::error("Test resource failure", detail)
+}
+
+/// The answer to a read of `state`: the object as recorded, or the
+/// failure `fail_on_read` asks for.
+fn read_object(state: Value, private: Option<gitform_provider::Private>) -> ReadResponse {
+    OBJECTS_READ.fetch_add(1, Ordering::SeqCst);
+    if bool_attr(&state, "fail_on_read") == Some(true) {
+        return ReadResponse {
+            diagnostics: vec![failure(&state, "fail_on_read")],
+            new_state: Some(state),
+            private,
+        };
+    }
+    ReadResponse {
+        new_state: Some(state),
+        private,
+        diagnostics: Vec::new(),
+    }
 }
 
 impl TestProvider {
@@ -403,10 +445,25 @@ impl Provider for TestProvider {
 
     async fn read(&self, req: ReadRequest) -> ReadResponse {
         sleep_ms(millis(&req.current_state, "read_delay_ms").unwrap_or(0)).await;
-        ReadResponse {
-            new_state: Some(req.current_state),
-            private: req.private,
-            diagnostics: Vec::new(),
+        read_object(req.current_state, req.private)
+    }
+
+    async fn read_batch(&self, req: ReadBatchRequest) -> ReadBatchResponse {
+        READ_BATCH_CALLS.fetch_add(1, Ordering::SeqCst);
+        // One round trip: as long as the slowest object's read.
+        let delay = req
+            .items
+            .iter()
+            .filter_map(|i| millis(&i.current_state, "read_delay_ms"))
+            .max()
+            .unwrap_or(0);
+        sleep_ms(delay).await;
+        ReadBatchResponse {
+            items: req
+                .items
+                .into_iter()
+                .map(|i| read_object(i.current_state, i.private))
+                .collect(),
         }
     }
 
