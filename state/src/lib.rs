@@ -15,7 +15,9 @@
 //!   taint change also appends an entry tagged with the writing serial.
 //! - `outputs` (current) and `output_history` (one snapshot per `set_outputs`).
 //! - `state_lock`: at most one row, the state lock.
-//! - `runs`: a journal of engine runs (plan, apply, refresh, ...).
+//! - `runs`: the audit journal of engine runs (plan, apply, drift check,
+//!   rollback, ...): environment, trigger, commit, times, outcome, change
+//!   and drift counts, error, and the plan that ran (plan-file encoding).
 //! - `meta`: the lineage, a random id fixed when the database is created.
 //!
 //! # Invariants
@@ -57,8 +59,8 @@ mod store;
 pub use error::StateError;
 pub use records::{
     GitCommit, HistoryAction, HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord,
-    ResourceMode, ResourceRecord, RunRecord, VersionHandle, VersionMeta, VersionRecord,
-    VersionStatus,
+    ResourceMode, ResourceRecord, RunCounts, RunFilter, RunFinish, RunRecord, RunStart,
+    VersionHandle, VersionMeta, VersionRecord, VersionStatus,
 };
 pub use sqlite::SqliteStore;
 pub use store::StateStore;

@@ -60,6 +60,9 @@ pub struct ResourceRecord {
 pub struct GitCommit {
     pub sha: String,
     pub author: String,
+    /// Author e-mail (empty in versions written before it was recorded).
+    #[serde(default)]
+    pub email: String,
     pub message: String,
     /// Commit time as given by the caller (e.g. `git log --format=%cI`).
     pub time: String,
@@ -215,17 +218,81 @@ pub struct LockAcquired {
     pub took_over: Option<LockInfo>,
 }
 
-/// One recorded run of the engine (plan, apply, refresh, drift-check, ...).
+/// One recorded run of the engine (plan, apply, drift check, rollback, ...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub id: i64,
+    /// `plan`, `apply`, `destroy`, `drift-check`, `rollback`, `refresh`, ...
     pub kind: String,
+    /// The agent environment, `None` for a run from the command line.
+    pub environment: Option<String>,
+    /// What started it: `cli`, `poll`, `schedule`, `webhook`, ...
+    pub trigger: String,
+    /// The commit the configuration came from, if it came from Git.
+    pub git: Option<GitCommit>,
     /// Unix milliseconds.
     pub started_at: i64,
     /// Unix milliseconds; `None` while running (or if the run was killed).
     pub finished_at: Option<i64>,
+    /// `success`, `failed`, `refused`, `cancelled`; `None` while running.
     pub outcome: Option<String>,
     pub summary: Option<String>,
     /// The state version the run wrote, if any.
     pub serial: Option<u64>,
+    /// Changes applied (for a plan-only run: planned).
+    pub counts: RunCounts,
+    /// Resource instances found changed outside gitform.
+    pub drift_count: u64,
+    /// Why the run failed or was refused.
+    pub error: Option<String>,
+    /// Whether a plan was saved with the run ([`crate::StateStore::run_plan`]).
+    pub has_plan: bool,
+    /// Free-form JSON the caller attached (drift findings, signature check, ...).
+    pub detail: Option<serde_json::Value>,
+}
+
+/// Resource instances added, changed and destroyed by a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunCounts {
+    pub add: u64,
+    pub change: u64,
+    pub destroy: u64,
+}
+
+/// What is known when a run starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunStart {
+    pub kind: String,
+    pub environment: Option<String>,
+    pub trigger: String,
+    pub git: Option<GitCommit>,
+}
+
+/// What is known when a run ends.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RunFinish {
+    pub outcome: String,
+    pub summary: Option<String>,
+    pub serial: Option<u64>,
+    pub counts: RunCounts,
+    pub drift_count: u64,
+    pub error: Option<String>,
+    /// The plan that ran, in the engine's lossless plan-file encoding.
+    pub plan: Option<String>,
+    pub detail: Option<serde_json::Value>,
+    /// Set when the commit became known only during the run.
+    pub git: Option<GitCommit>,
+}
+
+/// Which runs [`crate::StateStore::find_runs`] returns (all conditions
+/// must hold; `None` matches anything), newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunFilter {
+    pub environment: Option<String>,
+    pub kind: Option<String>,
+    pub outcome: Option<String>,
+    /// Full SHA of the commit.
+    pub git_sha: Option<String>,
+    /// At most this many (0 = no limit).
+    pub limit: usize,
 }

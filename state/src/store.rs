@@ -2,8 +2,8 @@
 
 use crate::error::StateError;
 use crate::records::{
-    HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord, ResourceRecord, RunRecord,
-    VersionHandle, VersionMeta, VersionRecord, VersionStatus,
+    HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord, ResourceRecord, RunFilter,
+    RunFinish, RunRecord, RunStart, VersionHandle, VersionMeta, VersionRecord, VersionStatus,
 };
 
 /// A state backend. Every method is synchronous and is one short transaction;
@@ -115,4 +115,20 @@ pub trait StateStore: Send + Sync {
 
     /// The `limit` most recent runs, newest first.
     fn list_runs(&self, limit: usize) -> Result<Vec<RunRecord>, StateError>;
+
+    /// Records the start of a run with its environment, trigger and commit;
+    /// returns its id.
+    fn begin_run(&self, start: &RunStart) -> Result<i64, StateError>;
+
+    /// Records how a run ended (outcome, counts, error, the plan that ran).
+    /// [`StateError::RunNotFound`] if there is no such run.
+    fn complete_run(&self, id: i64, finish: &RunFinish) -> Result<(), StateError>;
+
+    fn get_run(&self, id: i64) -> Result<Option<RunRecord>, StateError>;
+
+    /// The plan saved with a run (plan-file encoding), if any.
+    fn run_plan(&self, id: i64) -> Result<Option<String>, StateError>;
+
+    /// Runs matching `filter`, newest first.
+    fn find_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StateError>;
 }

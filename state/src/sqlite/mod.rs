@@ -25,8 +25,8 @@ use crate::error::StateError;
 use crate::ids::{now_millis, random_id};
 use crate::process::process_is_alive;
 use crate::records::{
-    HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord, ResourceRecord, RunRecord,
-    VersionHandle, VersionMeta, VersionRecord, VersionStatus,
+    HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord, ResourceRecord, RunFilter,
+    RunFinish, RunRecord, RunStart, VersionHandle, VersionMeta, VersionRecord, VersionStatus,
 };
 use crate::store::StateStore;
 use rows::{
@@ -274,8 +274,8 @@ impl StateStore for SqliteStore {
             let git = meta.git.as_ref();
             tx.prepare_cached(
                 "INSERT INTO versions (serial, created_at, author, operation, git_sha, \
-                     git_author, git_message, git_time, status) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'in_progress')",
+                     git_author, git_message, git_time, status, git_email) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'in_progress', ?9)",
             )?
             .execute(params![
                 to_i64(serial, "serial")?,
@@ -286,6 +286,7 @@ impl StateStore for SqliteStore {
                 git.map(|g| &g.author),
                 git.map(|g| &g.message),
                 git.map(|g| &g.time),
+                git.map(|g| &g.email),
             ])?;
             Ok(VersionHandle { serial })
         })
@@ -688,6 +689,132 @@ impl StateStore for SqliteStore {
             ))?;
             let raws = stmt
                 .query_map([limit], RawRun::from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            raws
+        };
+        raws.into_iter().map(RawRun::into_record).collect()
+    }
+
+    fn begin_run(&self, start: &RunStart) -> Result<i64, StateError> {
+        let git = start.git.as_ref();
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO runs (kind, started_at, environment, trigger, git_sha, git_author, \
+                     git_email, git_message, git_time) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                start.kind,
+                now_millis(),
+                start.environment,
+                start.trigger,
+                git.map(|g| &g.sha),
+                git.map(|g| &g.author),
+                git.map(|g| &g.email),
+                git.map(|g| &g.message),
+                git.map(|g| &g.time),
+            ])?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    fn complete_run(&self, id: i64, finish: &RunFinish) -> Result<(), StateError> {
+        let serial = finish.serial.map(|s| to_i64(s, "serial")).transpose()?;
+        let detail = finish
+            .detail
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
+        let counts = [
+            to_i64(finish.counts.add, "added count")?,
+            to_i64(finish.counts.change, "changed count")?,
+            to_i64(finish.counts.destroy, "destroyed count")?,
+            to_i64(finish.drift_count, "drift count")?,
+        ];
+        let git = finish.git.as_ref();
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE runs SET finished_at = ?2, outcome = ?3, summary = ?4, serial = ?5, \
+                         added = ?6, changed = ?7, destroyed = ?8, drift_count = ?9, error = ?10, \
+                         plan = ?11, detail = ?12, \
+                         git_sha = coalesce(?13, git_sha), git_author = coalesce(?14, git_author), \
+                         git_email = coalesce(?15, git_email), \
+                         git_message = coalesce(?16, git_message), \
+                         git_time = coalesce(?17, git_time) \
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    now_millis(),
+                    finish.outcome,
+                    finish.summary,
+                    serial,
+                    counts[0],
+                    counts[1],
+                    counts[2],
+                    counts[3],
+                    finish.error,
+                    finish.plan,
+                    detail,
+                    git.map(|g| &g.sha),
+                    git.map(|g| &g.author),
+                    git.map(|g| &g.email),
+                    git.map(|g| &g.message),
+                    git.map(|g| &g.time),
+                ])?;
+            if changed == 0 {
+                return Err(StateError::RunNotFound(id));
+            }
+            Ok(())
+        })
+    }
+
+    fn get_run(&self, id: i64) -> Result<Option<RunRecord>, StateError> {
+        let raw = self
+            .conn()
+            .prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"))?
+            .query_row([id], RawRun::from_row)
+            .optional()?;
+        raw.map(RawRun::into_record).transpose()
+    }
+
+    fn run_plan(&self, id: i64) -> Result<Option<String>, StateError> {
+        let plan: Option<Option<String>> = self
+            .conn()
+            .prepare_cached("SELECT plan FROM runs WHERE id = ?1")?
+            .query_row([id], |row| row.get(0))
+            .optional()?;
+        match plan {
+            None => Err(StateError::RunNotFound(id)),
+            Some(p) => Ok(p),
+        }
+    }
+
+    fn find_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StateError> {
+        let limit = match filter.limit {
+            0 => i64::MAX,
+            n => i64::try_from(n).unwrap_or(i64::MAX),
+        };
+        let raws = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs \
+                 WHERE (?1 IS NULL OR environment = ?1) AND (?2 IS NULL OR kind = ?2) \
+                   AND (?3 IS NULL OR outcome = ?3) AND (?4 IS NULL OR git_sha = ?4) \
+                 ORDER BY id DESC LIMIT ?5"
+            ))?;
+            let raws = stmt
+                .query_map(
+                    params![
+                        filter.environment,
+                        filter.kind,
+                        filter.outcome,
+                        filter.git_sha,
+                        limit
+                    ],
+                    RawRun::from_row,
+                )?
                 .collect::<Result<Vec<_>, _>>()?;
             raws
         };

@@ -9,7 +9,7 @@ use rusqlite::Row;
 use crate::error::StateError;
 use crate::records::{
     GitCommit, HistoryAction, HistoryEntry, LockInfo, OutputRecord, ResourceMode, ResourceRecord,
-    RunRecord, VersionRecord, VersionStatus,
+    RunCounts, RunRecord, VersionRecord, VersionStatus,
 };
 
 /// Column list matching [`RawResource::from_row`].
@@ -23,14 +23,16 @@ pub const HISTORY_COLUMNS: &str = "seq, serial, address, action, related_address
 
 /// Column list matching [`RawVersion::from_row`].
 pub const VERSION_COLUMNS: &str = "serial, created_at, finished_at, author, operation, \
-     git_sha, git_author, git_message, git_time, status, summary";
+     git_sha, git_author, git_message, git_time, status, summary, git_email";
 
 /// Column list matching [`lock_from_row`].
 pub const LOCK_COLUMNS: &str =
     "id, operation, holder, host, pid, acquired_at, heartbeat_at, ttl_secs";
 
 /// Column list matching [`RawRun::from_row`].
-pub const RUN_COLUMNS: &str = "id, kind, started_at, finished_at, outcome, summary, serial";
+pub const RUN_COLUMNS: &str = "id, kind, started_at, finished_at, outcome, summary, serial, \
+     environment, trigger, git_sha, git_author, git_email, git_message, git_time, added, \
+     changed, destroyed, drift_count, error, plan IS NOT NULL, detail";
 
 pub fn to_i64(value: u64, what: &str) -> Result<i64, StateError> {
     i64::try_from(value).map_err(|_| StateError::Corrupt(format!("{what} {value} is out of range")))
@@ -217,6 +219,7 @@ pub struct RawVersion {
     git_time: Option<String>,
     status: String,
     summary: Option<String>,
+    git_email: Option<String>,
 }
 
 impl RawVersion {
@@ -233,6 +236,7 @@ impl RawVersion {
             git_time: row.get(8)?,
             status: row.get(9)?,
             summary: row.get(10)?,
+            git_email: row.get(11)?,
         })
     }
 
@@ -243,6 +247,7 @@ impl RawVersion {
         let git = self.git_sha.map(|sha| GitCommit {
             sha,
             author: self.git_author.unwrap_or_default(),
+            email: self.git_email.unwrap_or_default(),
             message: self.git_message.unwrap_or_default(),
             time: self.git_time.unwrap_or_default(),
         });
@@ -283,6 +288,20 @@ pub struct RawRun {
     outcome: Option<String>,
     summary: Option<String>,
     serial: Option<i64>,
+    environment: Option<String>,
+    trigger: String,
+    git_sha: Option<String>,
+    git_author: Option<String>,
+    git_email: Option<String>,
+    git_message: Option<String>,
+    git_time: Option<String>,
+    added: i64,
+    changed: i64,
+    destroyed: i64,
+    drift_count: i64,
+    error: Option<String>,
+    has_plan: bool,
+    detail: Option<String>,
 }
 
 impl RawRun {
@@ -295,18 +314,51 @@ impl RawRun {
             outcome: row.get(4)?,
             summary: row.get(5)?,
             serial: row.get(6)?,
+            environment: row.get(7)?,
+            trigger: row.get(8)?,
+            git_sha: row.get(9)?,
+            git_author: row.get(10)?,
+            git_email: row.get(11)?,
+            git_message: row.get(12)?,
+            git_time: row.get(13)?,
+            added: row.get(14)?,
+            changed: row.get(15)?,
+            destroyed: row.get(16)?,
+            drift_count: row.get(17)?,
+            error: row.get(18)?,
+            has_plan: row.get(19)?,
+            detail: row.get(20)?,
         })
     }
 
     pub fn into_record(self) -> Result<RunRecord, StateError> {
+        let git = self.git_sha.map(|sha| GitCommit {
+            sha,
+            author: self.git_author.unwrap_or_default(),
+            email: self.git_email.unwrap_or_default(),
+            message: self.git_message.unwrap_or_default(),
+            time: self.git_time.unwrap_or_default(),
+        });
         Ok(RunRecord {
             id: self.id,
             kind: self.kind,
+            environment: self.environment,
+            trigger: self.trigger,
+            git,
             started_at: self.started_at,
             finished_at: self.finished_at,
             outcome: self.outcome,
             summary: self.summary,
             serial: self.serial.map(|s| to_u64(s, "serial")).transpose()?,
+            counts: RunCounts {
+                add: to_u64(self.added, "added count")?,
+                change: to_u64(self.changed, "changed count")?,
+                destroy: to_u64(self.destroyed, "destroyed count")?,
+            },
+            drift_count: to_u64(self.drift_count, "drift count")?,
+            error: self.error,
+            has_plan: self.has_plan,
+            detail: self.detail.map(|d| serde_json::from_str(&d)).transpose()?,
         })
     }
 }

@@ -107,6 +107,28 @@ CREATE TABLE runs (
     serial      INTEGER
 );
 "#,
+    // 2: the runs journal for GitOps (environment, trigger, commit, counts,
+    // drift, error, the plan that ran); author e-mail of version commits.
+    r#"
+ALTER TABLE versions ADD COLUMN git_email TEXT;
+
+ALTER TABLE runs ADD COLUMN environment TEXT;
+ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'cli';
+ALTER TABLE runs ADD COLUMN git_sha TEXT;
+ALTER TABLE runs ADD COLUMN git_author TEXT;
+ALTER TABLE runs ADD COLUMN git_email TEXT;
+ALTER TABLE runs ADD COLUMN git_message TEXT;
+ALTER TABLE runs ADD COLUMN git_time TEXT;
+ALTER TABLE runs ADD COLUMN added INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN destroyed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN drift_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN error TEXT;
+ALTER TABLE runs ADD COLUMN plan TEXT;
+ALTER TABLE runs ADD COLUMN detail TEXT;
+CREATE INDEX runs_by_environment ON runs (environment, id);
+CREATE INDEX runs_by_commit ON runs (git_sha, id);
+"#,
 ];
 
 /// Schema version this build writes.

@@ -87,3 +87,61 @@ fn newer_schema_is_refused() {
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }
+
+#[test]
+fn session_one_database_is_upgraded_without_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!("fixtures/session1.sql"))
+        .unwrap();
+    drop(conn);
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_schema_version());
+    assert_eq!(
+        store.lineage().unwrap(),
+        "11111111-2222-3333-4444-555555555555"
+    );
+    assert_eq!(store.current_serial().unwrap(), 1);
+    let version = store.get_version(1).unwrap().unwrap();
+    let git = version.git.unwrap();
+    assert_eq!(
+        (git.sha.as_str(), git.author.as_str(), git.email.as_str()),
+        ("aaaabbbbccccdddd", "Ann", "")
+    );
+    assert_eq!(store.list_resources().unwrap().len(), 1);
+    // Old runs keep what they had; the new columns take their defaults.
+    let runs = store.list_runs(10).unwrap();
+    let seen: Vec<_> = runs
+        .iter()
+        .map(|r| {
+            (
+                r.kind.as_str(),
+                r.outcome.as_deref(),
+                r.serial,
+                r.trigger.as_str(),
+                r.environment.as_deref(),
+                r.counts.add,
+                r.has_plan,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("apply", Some("success"), Some(1), "cli", None, 0, false),
+            ("plan", Some("success"), None, "cli", None, 0, false),
+        ]
+    );
+    // And the upgraded database takes new runs.
+    let id = store
+        .begin_run(&gitform_state::RunStart {
+            kind: "drift-check".into(),
+            environment: Some("prod".into()),
+            trigger: "schedule".into(),
+            git: None,
+        })
+        .unwrap();
+    assert_eq!(store.get_run(id).unwrap().unwrap().kind, "drift-check");
+}

@@ -92,3 +92,149 @@ fn runs_are_journaled_newest_first() {
         Err(StateError::RunNotFound(999))
     ));
 }
+
+fn commit(sha: &str) -> gitform_state::GitCommit {
+    gitform_state::GitCommit {
+        sha: sha.to_owned(),
+        author: "Ann".to_owned(),
+        email: "ann@example.com".to_owned(),
+        message: format!("commit {sha}"),
+        time: "2026-11-22T16:00:00+00:00".to_owned(),
+    }
+}
+
+#[test]
+fn run_journal_keeps_environment_commit_counts_and_plan() {
+    use gitform_state::{RunCounts, RunFilter, RunFinish, RunStart};
+    let store = memory_store();
+    let start = |kind: &str, env: Option<&str>, trigger: &str, sha: Option<&str>| {
+        store
+            .begin_run(&RunStart {
+                kind: kind.into(),
+                environment: env.map(Into::into),
+                trigger: trigger.into(),
+                git: sha.map(commit),
+            })
+            .unwrap()
+    };
+    let apply = start("apply", Some("prod"), "poll", Some("aaa"));
+    let drift = start("drift-check", Some("prod"), "schedule", None);
+    let cli = start("plan", None, "cli", Some("bbb"));
+    let staging = start("apply", Some("staging"), "webhook", Some("aaa"));
+    store
+        .complete_run(
+            apply,
+            &RunFinish {
+                outcome: "success".into(),
+                serial: Some(3),
+                counts: RunCounts {
+                    add: 2,
+                    change: 1,
+                    destroy: 0,
+                },
+                plan: Some("{\"plan\":1}".into()),
+                ..RunFinish::default()
+            },
+        )
+        .unwrap();
+    store
+        .complete_run(
+            drift,
+            &RunFinish {
+                outcome: "success".into(),
+                drift_count: 4,
+                detail: Some(json!({"findings": [{"address": "local_file.a"}]})),
+                git: Some(commit("aaa")),
+                ..RunFinish::default()
+            },
+        )
+        .unwrap();
+    store
+        .complete_run(
+            staging,
+            &RunFinish {
+                outcome: "refused".into(),
+                error: Some("the commit is not signed".into()),
+                ..RunFinish::default()
+            },
+        )
+        .unwrap();
+
+    let got = store.get_run(apply).unwrap().unwrap();
+    assert_eq!(got.environment.as_deref(), Some("prod"));
+    assert_eq!(got.trigger, "poll");
+    assert_eq!(got.git, Some(commit("aaa")));
+    assert_eq!(
+        got.counts,
+        RunCounts {
+            add: 2,
+            change: 1,
+            destroy: 0
+        }
+    );
+    assert!(got.has_plan && got.finished_at.is_some());
+    assert_eq!(
+        store.run_plan(apply).unwrap().as_deref(),
+        Some("{\"plan\":1}")
+    );
+    assert_eq!(store.run_plan(cli).unwrap(), None);
+    assert!(matches!(
+        store.run_plan(999),
+        Err(StateError::RunNotFound(999))
+    ));
+    // The commit found during the drift check is recorded at the end.
+    let d = store.get_run(drift).unwrap().unwrap();
+    assert_eq!(
+        (d.drift_count, d.git.map(|g| g.sha)),
+        (4, Some("aaa".into()))
+    );
+    assert_eq!(d.detail.unwrap()["findings"][0]["address"], "local_file.a");
+
+    let ids = |filter: RunFilter| -> Vec<i64> {
+        store
+            .find_runs(&filter)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    let table = [
+        (RunFilter::default(), vec![staging, cli, drift, apply]),
+        (
+            RunFilter {
+                environment: Some("prod".into()),
+                ..RunFilter::default()
+            },
+            vec![drift, apply],
+        ),
+        (
+            RunFilter {
+                git_sha: Some("aaa".into()),
+                kind: Some("apply".into()),
+                ..RunFilter::default()
+            },
+            vec![staging, apply],
+        ),
+        (
+            RunFilter {
+                outcome: Some("refused".into()),
+                ..RunFilter::default()
+            },
+            vec![staging],
+        ),
+        (
+            RunFilter {
+                limit: 1,
+                ..RunFilter::default()
+            },
+            vec![staging],
+        ),
+    ];
+    for (filter, want) in table {
+        assert_eq!(ids(filter.clone()), want, "{filter:?}");
+    }
+    assert!(matches!(
+        store.complete_run(999, &RunFinish::default()),
+        Err(StateError::RunNotFound(999))
+    ));
+}

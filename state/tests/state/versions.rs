@@ -10,7 +10,8 @@ fn versions_are_numbered_and_described() {
     let store = memory_store();
     let git = GitCommit {
         sha: "0123abcd".to_owned(),
-        author: "Bob <bob@example.com>".to_owned(),
+        author: "Bob".to_owned(),
+        email: "bob@example.com".to_owned(),
         message: "add subnet".to_owned(),
         time: "2025-01-02T03:04:05+00:00".to_owned(),
     };
