@@ -5,6 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use gitform_bench::engine::{self, EngineBench, Scenario};
 use gitform_bench::generate::{write_config, Bodies, Form, Kind, Shape, Spec};
+use gitform_bench::inprocess;
 use gitform_bench::load::{self, LoadBench};
 use gitform_bench::sweep::{self, SweepConfig};
 use std::path::{Path, PathBuf};
@@ -113,6 +114,25 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Engine scenarios measured in process through the engine library:
+    /// throttling with adaptive concurrency on and off, a provider's own
+    /// concurrency limit, refresh calls of a plan, the no-op plan of a
+    /// 10,000 chain; prints a Markdown table. See bench/README.md.
+    Inprocess {
+        /// Scenarios to run (all by default): throttle-300-adaptive,
+        /// throttle-300-fixed, max-concurrency-200-5, refresh-1000-50ms,
+        /// chain-10000-noop-plan.
+        scenarios: Vec<inprocess::Scenario>,
+        /// Measured runs per scenario.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Also write the results as JSON to this file.
+        #[arg(long)]
+        out_json: Option<PathBuf>,
+        /// Work in this directory instead of a temporary one.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Scaling sweep: apply, no-op plan, plan -refresh=false, 1% change and
     /// destroy for every shape × form × size (terraform_data), Terraform
     /// side by side up to --terraform-max-resources; fitted exponents, the
@@ -162,7 +182,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         terraform_runs: usize,
         /// Skip the engine scenarios (chain-200-50ms,
-        /// independent-1000-50ms-p50, data-5000-apply).
+        /// independent-1000-50ms-p50, data-5000-apply, and the in-process
+        /// throttle-300-adaptive, throttle-300-fixed, max-concurrency-200-5,
+        /// refresh-1000-50ms).
         #[arg(long)]
         no_engine_scenarios: bool,
         /// Kill a command still running after this many seconds (the point
@@ -298,6 +320,43 @@ fn run(cli: Cli) -> Result<()> {
             out_json,
             dir,
         }),
+        Command::Inprocess {
+            scenarios,
+            runs,
+            out_json,
+            dir,
+        } => {
+            let scenarios = if scenarios.is_empty() {
+                inprocess::Scenario::ALL.to_vec()
+            } else {
+                scenarios
+            };
+            if cfg!(debug_assertions) {
+                eprintln!("warning: debug build; measure with a release build of gitform-bench");
+            }
+            let (root, _tmp) = work_root(dir)?;
+            let load_before = loadavg();
+            let results = inprocess::run(&scenarios, runs, &root, &mut |l| eprintln!("{l}"))?;
+            let load_after = loadavg();
+            println!("{}", inprocess::table_header());
+            for r in &results {
+                println!("{}", r.table_row());
+            }
+            println!();
+            println!("{} run(s) per scenario; {}; load average before / after: {load_before} / {load_after}.", runs.max(1), machine());
+            if let Some(path) = out_json {
+                let json = serde_json::json!({
+                    "unix_time": unix_now(),
+                    "machine": machine(),
+                    "load_average_before": load_before,
+                    "load_average_after": load_after,
+                    "scenarios": results.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
+                });
+                let text = serde_json::to_string_pretty(&json).context("encoding JSON")?;
+                write_file(&path, &(text + "\n"))?;
+            }
+            Ok(())
+        }
         Command::Sweep {
             sizes,
             shapes,
@@ -585,6 +644,22 @@ fn run_sweep(args: SweepArgs) -> Result<()> {
             &mut progress,
         )?);
     }
+    // Throttling, the provider's own limit and refresh calls, in process.
+    let in_process = if args.engine_scenarios {
+        inprocess::run(
+            &[
+                inprocess::Scenario::ThrottleAdaptive,
+                inprocess::Scenario::ThrottleFixed,
+                inprocess::Scenario::MaxConcurrency,
+                inprocess::Scenario::RefreshBatch,
+            ],
+            cfg.runs,
+            &root,
+            &mut progress,
+        )?
+    } else {
+        Vec::new()
+    };
     let points = sweep::run(&bench, &cfg, &root, &mut progress);
     let load_after = loadavg();
     let elapsed = started.elapsed();
@@ -613,6 +688,15 @@ fn run_sweep(args: SweepArgs) -> Result<()> {
         md.push_str(&engine::table_header());
         md.push('\n');
         for r in &scenarios {
+            md.push_str(&r.table_row());
+            md.push('\n');
+        }
+    }
+    if !in_process.is_empty() {
+        md.push_str("\n### In-process scenarios (test provider: throttling, concurrency limit, refresh)\n\n");
+        md.push_str(&inprocess::table_header());
+        md.push('\n');
+        for r in &in_process {
             md.push_str(&r.table_row());
             md.push('\n');
         }
@@ -671,6 +755,7 @@ fn run_sweep(args: SweepArgs) -> Result<()> {
             "command_timeout_s": bench.command_timeout.as_secs(),
             "terraform_timeout_s": bench.timeout(engine::Tool::Terraform).as_secs(),
             "scenarios": scenarios.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
+            "in_process": in_process.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
         });
         merge(&mut json, ToolArgs::json(&tools));
         merge(&mut json, sweep::to_json(&points, &fits, &targets));

@@ -228,14 +228,89 @@ mod tests {
     #[tokio::test]
     async fn independent_nodes_run_concurrently() {
         let g = graph(100, &[]);
-        let start = std::time::Instant::now();
-        let out = walk(&g, |_| async {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            true
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let out = walk(&g, |_| {
+            let (running, peak) = (running.clone(), peak.clone());
+            async move {
+                let now = running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                peak.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                true
+            }
         })
         .await;
-        assert_eq!(out.len(), 100);
-        // 100 sequential sleeps would take 5 s.
-        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        assert!(out.iter().all(|o| *o == Outcome::Succeeded));
+        // Every node waits, so every node becomes its own task: all 100 overlap.
+        assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 100);
+    }
+
+    /// A node that finishes without waiting runs on the walk's own thread;
+    /// one that waits is moved to a task and finishes there.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nodes_run_inline_until_they_wait() {
+        // A chain of 1,000, every tenth node waiting once.
+        let n = 1000;
+        let edges: Vec<(u32, u32)> = (1..n).map(|i| (i - 1, i)).collect();
+        let g = graph(n as usize, &edges);
+        let walker = std::thread::current().id();
+        let inline = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let out = walk(&g, |i| {
+            let inline = inline.clone();
+            async move {
+                if i.index() % 10 == 0 {
+                    tokio::task::yield_now().await;
+                } else if std::thread::current().id() == walker {
+                    inline.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                true
+            }
+        })
+        .await;
+        assert!(out.iter().all(|o| *o == Outcome::Succeeded));
+        assert_eq!(inline.load(std::sync::atomic::Ordering::SeqCst), 900);
+    }
+
+    /// Failures skip the dependents whether the failing node finished
+    /// inline or in its own task.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failure_skips_dependents_inline_or_not() {
+        // 0 -> 1 -> 2, 3 -> 4, 5 (alone); nodes in `fail` fail, nodes in
+        // `wait` wait first.
+        let g = graph(6, &[(0, 1), (1, 2), (3, 4)]);
+        let table: [(&[usize], &[usize]); 4] = [
+            (&[1], &[]),
+            (&[1], &[1]),
+            (&[1, 3], &[0, 3]),
+            (&[], &[0, 1, 2, 3, 4, 5]),
+        ];
+        for (fail, wait) in table {
+            let out = walk(&g, |i| async move {
+                if wait.contains(&i.index()) {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                !fail.contains(&i.index())
+            })
+            .await;
+            let expected: Vec<Outcome> = (0..6)
+                .map(|i| {
+                    let skipped = match i {
+                        1 => fail.contains(&0),
+                        2 => fail.contains(&0) || fail.contains(&1),
+                        4 => fail.contains(&3),
+                        _ => false,
+                    };
+                    if skipped {
+                        Outcome::Skipped
+                    } else if fail.contains(&i) {
+                        Outcome::Failed
+                    } else {
+                        Outcome::Succeeded
+                    }
+                })
+                .collect();
+            assert_eq!(out, expected, "fail {fail:?}, wait {wait:?}");
+        }
     }
 }
