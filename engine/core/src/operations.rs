@@ -36,7 +36,19 @@ pub struct Workspace {
 /// is returned even with errors (for `graph` and `console`), along with
 /// every diagnostic.
 pub fn load(dir: &Path, registry: ProviderRegistry) -> (Workspace, Diagnostics) {
-    let (module, mut diags) = gitform_config::load_module(dir);
+    load_from(&gitform_config::DiskReader, dir, registry)
+}
+
+/// Loads the configuration in `dir` through `reader` (the disk, memory, or
+/// a Git commit's tree) and builds its graph. `dir` stays the workspace's
+/// directory: `path.module` and the file functions resolve against it, as
+/// for a configuration loaded from disk.
+pub fn load_from(
+    reader: &dyn gitform_config::SourceReader,
+    dir: &Path,
+    registry: ProviderRegistry,
+) -> (Workspace, Diagnostics) {
+    let (module, mut diags) = gitform_config::load_module_with(reader, dir);
     diags.extend(crate::variables::validate_declarations(&module));
     let (graph, d) = build(&module);
     diags.extend(d);
