@@ -1,0 +1,10 @@
+//! VPC networking: `aws_vpc`, `aws_subnet`, `aws_internet_gateway`,
+//! `aws_route_table`, `aws_route`, `aws_route_table_association`,
+//! `aws_eip`, `aws_nat_gateway`, `aws_network_interface`.
+
+use crate::resource::Resource;
+
+/// The networking resource types.
+pub fn resource_types() -> Vec<&'static dyn Resource> {
+    Vec::new()
+}
