@@ -1,0 +1,403 @@
+//! `aws_security_group`: a security group with inline `ingress` and
+//! `egress` rule blocks.
+//!
+//! As hashicorp/aws does it: a new group in a VPC loses the allow-all
+//! egress rule AWS gives it, so that only the configured rules exist;
+//! an update authorizes and revokes the rules that differ; a refresh reads
+//! every group of the batch with one paginated DescribeSecurityGroups call
+//! (rules included) per 200 groups.
+
+use super::names;
+use super::rules::{self, Atom};
+use crate::attrs::{blocks, bool_attr, non_empty, set_attr, str_attr};
+use crate::error::{api, Error};
+use crate::resource::{Ctx, Planning, Resource, ID_CHUNK};
+use crate::session::Session;
+use crate::tags;
+use crate::timeouts::{minutes, Timeouts};
+use crate::wait::{self, Poll};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, SecurityGroup};
+use gitform_provider::{Attribute, Block, NestedBlock, Schema};
+use gitform_value::{Type, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The resource type.
+pub struct Group;
+
+pub const TYPE_NAME: &str = "aws_security_group";
+
+const TIMEOUTS: Timeouts = Timeouts {
+    create: Some(minutes(10)),
+    read: None,
+    update: None,
+    delete: Some(minutes(15)),
+};
+
+fn rule_block() -> Block {
+    Block::new()
+        .attr("cidr_blocks", Attribute::optional(Type::list(Type::String)))
+        .attr("description", Attribute::optional(Type::String))
+        .attr("from_port", Attribute::required(Type::Number))
+        .attr(
+            "ipv6_cidr_blocks",
+            Attribute::optional(Type::list(Type::String)),
+        )
+        .attr(
+            "prefix_list_ids",
+            Attribute::optional(Type::list(Type::String)),
+        )
+        .attr("protocol", Attribute::required(Type::String))
+        .attr(
+            "security_groups",
+            Attribute::optional(Type::set(Type::String)),
+        )
+        .attr("self", Attribute::optional(Type::Bool))
+        .attr("to_port", Attribute::required(Type::Number))
+}
+
+/// Describes the groups with the given ids: one paginated call per 200
+/// ids, by filter (groups that do not exist are simply absent).
+pub async fn describe<S: AsRef<str>>(
+    session: &Session,
+    ids: &[S],
+) -> Result<HashMap<String, SecurityGroup>, Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let filter = Filter::builder()
+            .name("group-id")
+            .set_values(Some(chunk.iter().map(|s| s.as_ref().to_string()).collect()))
+            .build();
+        let mut token = None;
+        loop {
+            let resp = session
+                .ec2
+                .describe_security_groups()
+                .filters(filter.clone())
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(api("DescribeSecurityGroups"))?;
+            for g in resp.security_groups() {
+                if let Some(id) = g.group_id() {
+                    out.insert(id.to_string(), g.clone());
+                }
+            }
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The state of a group as described, with `prior` (the recorded state or
+/// the applied plan) for what AWS does not return and for the shape of the
+/// rule blocks.
+fn state_from(cx: &Ctx<'_>, g: &SecurityGroup, prior: &Value) -> Value {
+    let id = g.group_id().unwrap_or_default();
+    let owner = g.owner_id().unwrap_or_default();
+    let name = g.group_name().unwrap_or_default();
+    let mut m = BTreeMap::new();
+    let arn = g
+        .security_group_arn()
+        .map(str::to_string)
+        .unwrap_or_else(|| cx.arn(owner, &format!("security-group/{id}")));
+    m.insert("arn".to_string(), Value::string(arn));
+    m.insert(
+        "description".to_string(),
+        Value::string(g.description().unwrap_or_default()),
+    );
+    m.insert("id".to_string(), Value::string(id));
+    m.insert("name".to_string(), Value::string(name));
+    let prefix = match str_attr(prior, "name_prefix") {
+        Some(p) if name.starts_with(p) => p.to_string(),
+        _ => names::prefix_of(name).to_string(),
+    };
+    m.insert("name_prefix".to_string(), Value::string(prefix));
+    m.insert("owner_id".to_string(), Value::string(owner));
+    m.insert(
+        "vpc_id".to_string(),
+        Value::string(g.vpc_id().unwrap_or_default()),
+    );
+    let revoke = bool_attr(prior, "revoke_rules_on_delete").unwrap_or(false);
+    m.insert("revoke_rules_on_delete".to_string(), Value::Bool(revoke));
+    for (dir, perms) in [
+        ("ingress", g.ip_permissions()),
+        ("egress", g.ip_permissions_egress()),
+    ] {
+        let remote = rules::remote_atoms(perms, id);
+        let owners = rules::group_owners(perms);
+        let v = rules::rules_from_remote(&remote, blocks(prior, dir), id, owner, &owners);
+        m.insert(dir.to_string(), v);
+    }
+    tags::set_state(cx.tags(), g.tags(), prior, &mut m);
+    Value::Object(m)
+}
+
+fn desired_atoms(v: &Value, dir: &str, own_id: &str) -> Result<BTreeSet<Atom>, Error> {
+    rules::blocks_atoms(blocks(v, dir), Some(own_id)).ok_or_else(|| {
+        Error::invalid(
+            dir,
+            "Unknown rule values at apply time",
+            format!("The {dir} rules still hold unknown values when applied."),
+        )
+    })
+}
+
+/// Authorizes (`grant`) or revokes rules of one direction of a group.
+pub(crate) async fn change_rules(
+    session: &Session,
+    id: &str,
+    dir: &str,
+    grant: bool,
+    atoms: &[Atom],
+) -> Result<(), Error> {
+    if atoms.is_empty() {
+        return Ok(());
+    }
+    let perms: Vec<IpPermission> = rules::permissions(atoms, id);
+    let ec2 = &session.ec2;
+    match (dir, grant) {
+        ("ingress", true) => ec2
+            .authorize_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("AuthorizeSecurityGroupIngress")),
+        ("ingress", false) => ec2
+            .revoke_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("RevokeSecurityGroupIngress")),
+        (_, true) => ec2
+            .authorize_security_group_egress()
+            .group_id(id)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("AuthorizeSecurityGroupEgress")),
+        (_, false) => ec2
+            .revoke_security_group_egress()
+            .group_id(id)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("RevokeSecurityGroupEgress")),
+    }
+}
+
+/// The allow-all egress rule AWS adds to every new VPC group.
+fn default_egress() -> Atom {
+    Atom {
+        protocol: "-1".to_string(),
+        from_port: 0,
+        to_port: 0,
+        source: rules::Source::Cidr4("0.0.0.0/0".to_string()),
+        description: String::new(),
+    }
+}
+
+#[async_trait]
+impl Resource for Group {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    /// As hashicorp/aws 5.100 declares it (`ingress` and `egress` are set
+    /// blocks here; hashicorp/aws declares them as attributes that may be
+    /// written as blocks).
+    fn schema(&self) -> Schema {
+        let block = Block::new()
+            .attr("arn", Attribute::computed(Type::String))
+            .attr(
+                "description",
+                Attribute::optional(Type::String)
+                    .with_default(Value::string("Managed by Terraform"))
+                    .force_new(),
+            )
+            .attr("id", Attribute::computed(Type::String))
+            .attr(
+                "name",
+                Attribute::optional_computed(Type::String).force_new(),
+            )
+            .attr(
+                "name_prefix",
+                Attribute::optional_computed(Type::String).force_new(),
+            )
+            .attr("owner_id", Attribute::computed(Type::String))
+            .attr(
+                "revoke_rules_on_delete",
+                Attribute::optional(Type::Bool).with_default(Value::Bool(false)),
+            )
+            .attr(
+                "vpc_id",
+                Attribute::optional_computed(Type::String).force_new(),
+            )
+            .block("ingress", NestedBlock::set(rule_block()))
+            .block("egress", NestedBlock::set(rule_block()));
+        Schema::new(tags::with_tags(block)).with_version(1)
+    }
+
+    fn timeouts(&self) -> Option<Timeouts> {
+        Some(TIMEOUTS)
+    }
+
+    /// Rule blocks that mean the same rules as the prior ones take their
+    /// shape (`null` and `[]`, `"all"` and `"-1"`), so that an unchanged
+    /// configuration plans no change.
+    fn plan(&self, p: &mut Planning<'_>) {
+        let own_id = p.prior.and_then(|v| non_empty(v, "id"));
+        for dir in ["ingress", "egress"] {
+            if let Some(v) = p.planned.get_attr(dir) {
+                let aligned = rules::align_blocks(v, p.prior.and_then(|x| x.get_attr(dir)), own_id);
+                p.set(dir, aligned);
+            }
+        }
+    }
+
+    async fn create(&self, cx: &Ctx<'_>, planned: &Value) -> Result<String, Error> {
+        let name = names::choose(
+            non_empty(planned, "name"),
+            non_empty(planned, "name_prefix"),
+        );
+        let resp = cx
+            .ec2()
+            .create_security_group()
+            .group_name(&name)
+            .description(str_attr(planned, "description").unwrap_or("Managed by Terraform"))
+            .set_vpc_id(non_empty(planned, "vpc_id").map(str::to_string))
+            .set_tag_specifications(
+                tags::specification(ResourceType::SecurityGroup, planned).map(|t| vec![t]),
+            )
+            .send()
+            .await
+            .map_err(api("CreateSecurityGroup"))?;
+        let id = resp
+            .group_id()
+            .ok_or_else(|| Error::NotFound {
+                what: "the id of the new security group".to_string(),
+            })?
+            .to_string();
+        let session = cx.session;
+        let finish = async {
+            let g = wait::until(
+                cx.target(format!("security group {id}"), "created"),
+                || async {
+                    let found = describe(session, &[id.as_str()]).await?;
+                    Ok(match found.get(&id) {
+                        Some(g) => Poll::Done(g.clone()),
+                        None => Poll::Pending("not found".to_string()),
+                    })
+                },
+            )
+            .await?;
+            if g.vpc_id().is_some_and(|v| !v.is_empty()) {
+                let found = rules::remote_atoms(g.ip_permissions_egress(), &id);
+                let default = default_egress();
+                if found.contains(&default) {
+                    change_rules(session, &id, "egress", false, &[default]).await?;
+                }
+            }
+            for dir in ["ingress", "egress"] {
+                let desired: Vec<Atom> = desired_atoms(planned, dir, &id)?.into_iter().collect();
+                change_rules(session, &id, dir, true, &desired).await?;
+            }
+            Ok::<(), Error>(())
+        };
+        finish.await.map_err(|e| e.after_create(&id))?;
+        Ok(id)
+    }
+
+    async fn read_batch(
+        &self,
+        cx: &Ctx<'_>,
+        priors: &[Value],
+    ) -> Result<Vec<Option<Value>>, Error> {
+        let ids = crate::resource::ids(priors);
+        let found = describe(cx.session, &ids).await?;
+        Ok(crate::resource::by_id(priors, &found, |g, prior| {
+            state_from(cx, g, prior)
+        }))
+    }
+
+    /// Tags, then the rules that differ (revokes before authorizations).
+    async fn update(&self, cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Result<(), Error> {
+        let id = crate::attrs::id(prior)?.to_string();
+        tags::update(cx.session, &id, prior, planned).await?;
+        for dir in ["ingress", "egress"] {
+            let before = desired_atoms(prior, dir, &id)?;
+            let after = desired_atoms(planned, dir, &id)?;
+            let (revoke, authorize) = rules::diff(&before, &after);
+            change_rules(cx.session, &id, dir, false, &revoke).await?;
+            change_rules(cx.session, &id, dir, true, &authorize).await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes the group's rules first when `revoke_rules_on_delete` is set
+    /// (groups that reference each other), then deletes the group,
+    /// retrying while AWS reports it in use, until the delete timeout.
+    async fn delete(&self, cx: &Ctx<'_>, prior: &Value) -> Result<(), Error> {
+        let id = crate::attrs::id(prior)?.to_string();
+        if bool_attr(prior, "revoke_rules_on_delete") == Some(true) {
+            let found = describe(cx.session, &[id.as_str()]).await?;
+            let Some(g) = found.get(&id) else {
+                return Ok(());
+            };
+            for (dir, perms) in [
+                ("ingress", g.ip_permissions()),
+                ("egress", g.ip_permissions_egress()),
+            ] {
+                let atoms: Vec<Atom> = rules::remote_atoms(perms, &id).into_iter().collect();
+                change_rules(cx.session, &id, dir, false, &atoms).await?;
+            }
+        }
+        wait::until(
+            cx.target(format!("security group {id}"), "deleted"),
+            || async {
+                match cx
+                    .ec2()
+                    .delete_security_group()
+                    .group_id(&id)
+                    .send()
+                    .await
+                    .map_err(api("DeleteSecurityGroup"))
+                {
+                    Ok(_) => Ok(Poll::Done(())),
+                    Err(e) if e.is_not_found() => Ok(Poll::Done(())),
+                    Err(e) if e.code() == Some("DependencyViolation") => {
+                        Ok(Poll::Pending(format!("in use ({e})")))
+                    }
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await
+    }
+
+    async fn import(&self, _cx: &Ctx<'_>, id: &str) -> Result<Value, Error> {
+        if !id.starts_with("sg-") {
+            return Err(Error::invalid(
+                "",
+                "Invalid import id",
+                format!("\"{id}\" is not a security group id: import aws_security_group by its id (sg-0123456789abcdef0)."),
+            ));
+        }
+        let mut v = crate::resource::full_schema(self).block.null_object();
+        set_attr(&mut v, "id", Value::string(id));
+        set_attr(&mut v, "revoke_rules_on_delete", Value::Bool(false));
+        Ok(v)
+    }
+}
