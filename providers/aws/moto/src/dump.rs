@@ -1,5 +1,11 @@
-//! moto's whole state, as `GET /moto-api/data.json` returns it: an
+//! moto's model log, as `GET /moto-api/data.json` returns it: an
 //! independent view for checking what the provider did.
+//!
+//! Careful: moto tracks every model object it ever constructed, and a
+//! delete does not remove it from this log (only `/moto-api/reset` does).
+//! So the dump answers "how many VPCs were ever created" (duplicates after
+//! retries), not "what exists now": use [`crate::Ec2::live_tagged`] for
+//! that.
 
 use crate::wire::{self, Request};
 use crate::Error;
@@ -7,9 +13,10 @@ use serde_json::Value;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// One dump of moto's state. The EC2 part maps a model name (`"VPC"`,
-/// `"Subnet"`, `"Instance"`, `"SecurityGroup"`, ...) to its records, for
-/// every account and region.
+/// One dump of moto's model log. The EC2 part maps a model name (`"VPC"`,
+/// `"Subnet"`, `"Instance"`, `"SecurityGroup"`, ...) to the records of
+/// every object created since the last reset, in every account and region
+/// (most records carry an `owner_id`), deleted ones included.
 #[derive(Clone, Debug)]
 pub struct Dump(pub Value);
 
@@ -62,8 +69,9 @@ impl Dump {
             .unwrap_or_default()
     }
 
-    /// Every EC2 record, of any model, that carries the tag `key` = `value`,
-    /// sorted by model and id.
+    /// Every EC2 record, of any model, ever created with the tag `key` =
+    /// `value` (deleted ones included), sorted by model and id. A record
+    /// that was tagged after its creation shows the tags it has now.
     pub fn tagged(&self, key: &str, value: &str) -> Vec<Found> {
         let mut found = Vec::new();
         for kind in self.ec2_kinds() {

@@ -9,7 +9,10 @@
 //!   and sends its own account id to moto, so each test that makes its own
 //!   proxy has its own account (moto keeps accounts apart).
 //! - [`Ec2`] is a raw EC2 Query client (no SDK) for out-of-band changes and
-//!   checks; [`dump`] reads moto's whole state.
+//!   checks, with [`Element`] to read its answers and [`Ec2::live_tagged`]
+//!   to list what still exists; [`dump`] reads moto's model log (every
+//!   object ever created, deleted ones included: count duplicates with it,
+//!   not leftovers).
 //!
 //! ```no_run
 //! use gitform_moto::{account, shared_or_skip, Faults, Proxy, ProxyConfig};
@@ -30,6 +33,7 @@ mod proxy;
 mod query;
 mod server;
 pub mod wire;
+mod xml;
 
 pub use dump::{dump, record_id, tag, Dump, Found};
 pub use proxy::{
@@ -37,6 +41,7 @@ pub use proxy::{
 };
 pub use query::{xml_texts, Ec2, EC2_API_VERSION};
 pub use server::{in_ci, shared_or_skip, Moto, Options};
+pub use xml::Element;
 
 /// The header moto reads the account id from.
 pub const ACCOUNT_HEADER: &str = "x-moto-account-id";
@@ -58,6 +63,8 @@ pub enum Error {
     },
     #[error("moto's state dump is not JSON: {0}")]
     Json(String),
+    #[error("malformed XML answer: {0}")]
+    Xml(String),
 }
 
 impl Error {

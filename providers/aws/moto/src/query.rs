@@ -3,7 +3,8 @@
 //! path.
 
 use crate::wire::{self, form_encode, Request};
-use crate::Error;
+use crate::xml::Element;
+use crate::{Error, Found};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -66,7 +67,170 @@ impl Ec2 {
         }
         Ok(resp.text())
     }
+
+    /// [`Ec2::call`], with the answer parsed.
+    pub fn call_xml(&self, action: &str, params: &[(&str, &str)]) -> Result<Element, Error> {
+        Element::parse(&self.call(action, params)?)
+    }
+
+    /// Every resource of this account and region that still exists and
+    /// carries the tag `key` = `value`, found with one Describe call per
+    /// type (terminated instances, deleted NAT gateways and the like do not
+    /// count). Sorted by kind and id. The kinds are the EC2 resource types
+    /// of the provider: vpc, subnet, internet-gateway, natgateway,
+    /// elastic-ip, route-table, security-group, security-group-rule,
+    /// key-pair, instance, volume, network-interface, launch-template.
+    pub fn live_tagged(&self, key: &str, value: &str) -> Result<Vec<Found>, Error> {
+        let mut found = Vec::new();
+        for list in LISTS {
+            let root = self.call_xml(list.action, &[])?;
+            let items: Vec<&Element> = if list.action == "DescribeInstances" {
+                root.items("reservationSet")
+                    .into_iter()
+                    .flat_map(|r| r.items("instancesSet"))
+                    .collect()
+            } else {
+                root.items(list.set)
+            };
+            for item in items {
+                if item.tag(key).as_deref() != Some(value) {
+                    continue;
+                }
+                let state = list
+                    .state
+                    .and_then(|path| item.at(path))
+                    .map(|e| e.text.trim().to_string());
+                if state.is_some_and(|s| list.gone.contains(&s.as_str())) {
+                    continue;
+                }
+                found.push(Found {
+                    kind: list.kind.to_string(),
+                    id: item.child_text(list.id).unwrap_or("").to_string(),
+                });
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
 }
+
+/// How to list one resource type.
+struct List {
+    kind: &'static str,
+    action: &'static str,
+    set: &'static str,
+    id: &'static str,
+    /// Where the item's state is, and which states mean it is gone.
+    state: Option<&'static [&'static str]>,
+    gone: &'static [&'static str],
+}
+
+const LISTS: &[List] = &[
+    List {
+        kind: "vpc",
+        action: "DescribeVpcs",
+        set: "vpcSet",
+        id: "vpcId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "subnet",
+        action: "DescribeSubnets",
+        set: "subnetSet",
+        id: "subnetId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "internet-gateway",
+        action: "DescribeInternetGateways",
+        set: "internetGatewaySet",
+        id: "internetGatewayId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "natgateway",
+        action: "DescribeNatGateways",
+        set: "natGatewaySet",
+        id: "natGatewayId",
+        state: Some(&["state"]),
+        gone: &["deleted", "deleting", "failed"],
+    },
+    List {
+        kind: "elastic-ip",
+        action: "DescribeAddresses",
+        set: "addressesSet",
+        id: "allocationId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "route-table",
+        action: "DescribeRouteTables",
+        set: "routeTableSet",
+        id: "routeTableId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "security-group",
+        action: "DescribeSecurityGroups",
+        set: "securityGroupInfo",
+        id: "groupId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "security-group-rule",
+        action: "DescribeSecurityGroupRules",
+        set: "securityGroupRuleSet",
+        id: "securityGroupRuleId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "key-pair",
+        action: "DescribeKeyPairs",
+        set: "keySet",
+        id: "keyPairId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "instance",
+        action: "DescribeInstances",
+        set: "instancesSet",
+        id: "instanceId",
+        state: Some(&["instanceState", "name"]),
+        gone: &["terminated", "shutting-down"],
+    },
+    List {
+        kind: "volume",
+        action: "DescribeVolumes",
+        set: "volumeSet",
+        id: "volumeId",
+        state: Some(&["status"]),
+        gone: &["deleted", "deleting"],
+    },
+    List {
+        kind: "network-interface",
+        action: "DescribeNetworkInterfaces",
+        set: "networkInterfaceSet",
+        id: "networkInterfaceId",
+        state: None,
+        gone: &[],
+    },
+    List {
+        kind: "launch-template",
+        action: "DescribeLaunchTemplates",
+        set: "launchTemplates",
+        id: "launchTemplateId",
+        state: None,
+        gone: &[],
+    },
+];
 
 /// The text of every `<tag>...</tag>` element in `xml`, in document order
 /// (entities decoded). Enough to pick ids and states out of EC2 answers.

@@ -253,3 +253,96 @@ fn a_missing_program_is_an_error_not_a_hang() {
     );
     assert!(matches!(err, gitform_moto::Error::Missing { .. }));
 }
+
+/// `extra` plus a `Project=live` tag specification for `kind`.
+fn with_tag<'a>(kind: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut p = extra.to_vec();
+    p.extend([
+        ("TagSpecification.1.ResourceType", kind),
+        ("TagSpecification.1.Tag.1.Key", "Project"),
+        ("TagSpecification.1.Tag.1.Value", "live"),
+    ]);
+    p
+}
+
+#[test]
+fn live_tagged_lists_what_exists_and_forgets_what_was_deleted() {
+    let Some(moto) = shared_or_skip("live_tagged") else {
+        return;
+    };
+    let ec2 = Ec2::new(moto.addr(), &account::unique_id());
+    let vpc = ec2
+        .call_xml(
+            "CreateVpc",
+            &with_tag("vpc", &[("CidrBlock", "10.3.0.0/16")]),
+        )
+        .unwrap();
+    let vpc = vpc.at(&["vpc", "vpcId"]).unwrap().text.clone();
+    let subnet = ec2
+        .call_xml(
+            "CreateSubnet",
+            &with_tag("subnet", &[("VpcId", &vpc), ("CidrBlock", "10.3.1.0/24")]),
+        )
+        .unwrap();
+    let subnet = subnet.at(&["subnet", "subnetId"]).unwrap().text.clone();
+    let ami = ec2
+        .call_xml(
+            "DescribeImages",
+            &[
+                ("Owner.1", "amazon"),
+                ("Filter.1.Name", "name"),
+                ("Filter.1.Value.1", "al2023-ami-*"),
+            ],
+        )
+        .unwrap();
+    let ami = ami.items("imagesSet")[0]
+        .child_text("imageId")
+        .unwrap()
+        .to_string();
+    let run = ec2
+        .call_xml(
+            "RunInstances",
+            &with_tag(
+                "instance",
+                &[
+                    ("ImageId", &ami),
+                    ("InstanceType", "t3.micro"),
+                    ("MinCount", "1"),
+                    ("MaxCount", "1"),
+                    ("SubnetId", &subnet),
+                ],
+            ),
+        )
+        .unwrap();
+    let instance = run.items("instancesSet")[0]
+        .child_text("instanceId")
+        .unwrap()
+        .to_string();
+    let kinds = |found: Vec<gitform_moto::Found>| {
+        found
+            .into_iter()
+            .map(|f| (f.kind, f.id))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(ec2.live_tagged("Project", "live").unwrap()),
+        [
+            ("instance".to_string(), instance.clone()),
+            ("subnet".to_string(), subnet.clone()),
+            ("vpc".to_string(), vpc.clone()),
+        ]
+    );
+    ec2.call("TerminateInstances", &[("InstanceId.1", &instance)])
+        .unwrap();
+    ec2.call("DeleteSubnet", &[("SubnetId", &subnet)]).unwrap();
+    assert_eq!(
+        kinds(ec2.live_tagged("Project", "live").unwrap()),
+        [("vpc".to_string(), vpc.clone())]
+    );
+    // The dump still lists the deleted subnet: it is a creation log.
+    let d = dump(moto.addr()).unwrap();
+    assert!(d
+        .tagged("Project", "live")
+        .iter()
+        .any(|f| f.kind == "Subnet" && f.id == subnet));
+}
