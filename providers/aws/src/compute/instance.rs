@@ -12,9 +12,7 @@
 //! 200 of their volumes, for the configured block devices.
 
 use super::volume;
-use crate::attrs::{
-    blocks, bool_attr, changed, int_attr, keep, non_empty, str_attr, strings,
-};
+use crate::attrs::{blocks, bool_attr, changed, int_attr, keep, non_empty, str_attr, strings};
 use crate::error::{api, Error};
 use crate::resource::{Ctx, Planning, Resource, ID_CHUNK};
 use crate::tags;

@@ -86,7 +86,11 @@ fn schema_block() -> Block {
 }
 
 /// The AMIs that pass `name_regex`, most recent first when asked.
-pub fn choose(mut images: Vec<Image>, name_regex: Option<&regex::Regex>, most_recent: bool) -> Result<Image, Error> {
+pub fn choose(
+    mut images: Vec<Image>,
+    name_regex: Option<&regex::Regex>,
+    most_recent: bool,
+) -> Result<Image, Error> {
     if let Some(re) = name_regex {
         images.retain(|i| i.name().is_some_and(|n| re.is_match(n)));
     }
@@ -114,16 +118,21 @@ fn s(x: Option<&str>) -> Value {
 }
 
 fn state_from(cx: &Ctx<'_>, i: &Image, config: &Value) -> Value {
-    let mut m: BTreeMap<String, Value> = config
-        .as_entries()
-        .cloned()
-        .unwrap_or_default();
+    let mut m: BTreeMap<String, Value> = config.as_entries().cloned().unwrap_or_default();
     let id = i.image_id().unwrap_or_default();
     let put = |m: &mut BTreeMap<String, Value>, k: &str, v: Value| {
         m.insert(k.to_string(), v);
     };
-    put(&mut m, "architecture", s(i.architecture().map(|x| x.as_str())));
-    put(&mut m, "arn", Value::string(cx.arn("", &format!("image/{id}"))));
+    put(
+        &mut m,
+        "architecture",
+        s(i.architecture().map(|x| x.as_str())),
+    );
+    put(
+        &mut m,
+        "arn",
+        Value::string(cx.arn("", &format!("image/{id}"))),
+    );
     let bdm: Vec<Value> = i
         .block_device_mappings()
         .iter()
@@ -137,13 +146,19 @@ fn state_from(cx: &Ctx<'_>, i: &Image, config: &Value) -> Value {
                             e_m.insert(k.to_string(), Value::string(v));
                         }
                     };
-                    add("delete_on_termination", e.delete_on_termination().map(|b| b.to_string()));
+                    add(
+                        "delete_on_termination",
+                        e.delete_on_termination().map(|b| b.to_string()),
+                    );
                     add("encrypted", e.encrypted().map(|b| b.to_string()));
                     add("iops", e.iops().map(|n| n.to_string()));
                     add("snapshot_id", e.snapshot_id().map(str::to_string));
                     add("throughput", e.throughput().map(|n| n.to_string()));
                     add("volume_size", e.volume_size().map(|n| n.to_string()));
-                    add("volume_type", e.volume_type().map(|t| t.as_str().to_string()));
+                    add(
+                        "volume_type",
+                        e.volume_type().map(|t| t.as_str().to_string()),
+                    );
                     e_m
                 })
                 .unwrap_or_default();
@@ -160,14 +175,22 @@ fn state_from(cx: &Ctx<'_>, i: &Image, config: &Value) -> Value {
     put(&mut m, "creation_date", s(i.creation_date()));
     put(&mut m, "deprecation_time", s(i.deprecation_time()));
     put(&mut m, "description", s(i.description()));
-    put(&mut m, "ena_support", Value::Bool(i.ena_support().unwrap_or(false)));
+    put(
+        &mut m,
+        "ena_support",
+        Value::Bool(i.ena_support().unwrap_or(false)),
+    );
     put(&mut m, "hypervisor", s(i.hypervisor().map(|x| x.as_str())));
     put(&mut m, "id", Value::string(id));
     put(&mut m, "image_id", Value::string(id));
     put(&mut m, "image_location", s(i.image_location()));
     put(&mut m, "image_owner_alias", s(i.image_owner_alias()));
     put(&mut m, "image_type", s(i.image_type().map(|x| x.as_str())));
-    put(&mut m, "imds_support", s(i.imds_support().map(|x| x.as_str())));
+    put(
+        &mut m,
+        "imds_support",
+        s(i.imds_support().map(|x| x.as_str())),
+    );
     put(&mut m, "kernel_id", s(i.kernel_id()));
     put(&mut m, "last_launched_time", s(i.last_launched_time()));
     put(&mut m, "name", s(i.name()));
@@ -180,7 +203,10 @@ fn state_from(cx: &Ctx<'_>, i: &Image, config: &Value) -> Value {
         .map(|p| {
             Value::object([
                 ("product_code_id", s(p.product_code_id())),
-                ("product_code_type", s(p.product_code_type().map(|x| x.as_str()))),
+                (
+                    "product_code_type",
+                    s(p.product_code_type().map(|x| x.as_str())),
+                ),
             ])
         })
         .collect();
@@ -188,7 +214,11 @@ fn state_from(cx: &Ctx<'_>, i: &Image, config: &Value) -> Value {
     put(&mut m, "public", Value::Bool(i.public().unwrap_or(false)));
     put(&mut m, "ramdisk_id", s(i.ramdisk_id()));
     put(&mut m, "root_device_name", s(i.root_device_name()));
-    put(&mut m, "root_device_type", s(i.root_device_type().map(|x| x.as_str())));
+    put(
+        &mut m,
+        "root_device_type",
+        s(i.root_device_type().map(|x| x.as_str())),
+    );
     let root_snapshot = i
         .block_device_mappings()
         .iter()
@@ -199,8 +229,16 @@ fn state_from(cx: &Ctx<'_>, i: &Image, config: &Value) -> Value {
     put(&mut m, "sriov_net_support", s(i.sriov_net_support()));
     put(&mut m, "state", s(i.state().map(|x| x.as_str())));
     let reason: BTreeMap<String, Value> = [
-        ("code", i.state_reason().and_then(|r| r.code()).unwrap_or("UNSET")),
-        ("message", i.state_reason().and_then(|r| r.message()).unwrap_or("UNSET")),
+        (
+            "code",
+            i.state_reason().and_then(|r| r.code()).unwrap_or("UNSET"),
+        ),
+        (
+            "message",
+            i.state_reason()
+                .and_then(|r| r.message())
+                .unwrap_or("UNSET"),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), Value::string(v)))
@@ -212,9 +250,17 @@ fn state_from(cx: &Ctx<'_>, i: &Image, config: &Value) -> Value {
         .filter_map(|t| Some((t.key()?.to_string(), Value::string(t.value().unwrap_or("")))))
         .collect();
     put(&mut m, "tags", Value::Map(tags));
-    put(&mut m, "tpm_support", s(i.tpm_support().map(|x| x.as_str())));
+    put(
+        &mut m,
+        "tpm_support",
+        s(i.tpm_support().map(|x| x.as_str())),
+    );
     put(&mut m, "usage_operation", s(i.usage_operation()));
-    put(&mut m, "virtualization_type", s(i.virtualization_type().map(|x| x.as_str())));
+    put(
+        &mut m,
+        "virtualization_type",
+        s(i.virtualization_type().map(|x| x.as_str())),
+    );
     Value::Object(m)
 }
 
@@ -267,7 +313,10 @@ impl DataSource for Ami {
                 .await
                 .map_err(api("DescribeImages"))?;
             images.extend(resp.images().iter().cloned());
-            token = resp.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }
@@ -297,16 +346,30 @@ mod tests {
     #[test]
     fn most_recent_and_regex_choose_as_hashicorp_aws() {
         let all = vec![
-            image("ami-1", "al2023-ami-2023.1-x86_64", "2024-01-01T00:00:00.000Z"),
-            image("ami-2", "al2023-ami-2023.2-x86_64", "2024-06-01T00:00:00.000Z"),
-            image("ami-3", "al2023-ami-2023.3-arm64", "2024-09-01T00:00:00.000Z"),
+            image(
+                "ami-1",
+                "al2023-ami-2023.1-x86_64",
+                "2024-01-01T00:00:00.000Z",
+            ),
+            image(
+                "ami-2",
+                "al2023-ami-2023.2-x86_64",
+                "2024-06-01T00:00:00.000Z",
+            ),
+            image(
+                "ami-3",
+                "al2023-ami-2023.3-arm64",
+                "2024-09-01T00:00:00.000Z",
+            ),
         ];
         let x86 = regex::Regex::new("x86_64$").unwrap();
         let got = choose(all.clone(), Some(&x86), true).unwrap();
         assert_eq!(got.image_id(), Some("ami-2"));
         assert!(choose(all.clone(), Some(&x86), false).is_err());
         let none = regex::Regex::new("^windows").unwrap();
-        assert!(choose(all.clone(), Some(&none), true).unwrap_err().is_not_found());
+        assert!(choose(all.clone(), Some(&none), true)
+            .unwrap_err()
+            .is_not_found());
         assert_eq!(choose(all, None, true).unwrap().image_id(), Some("ami-3"));
     }
 }

@@ -68,7 +68,10 @@ impl DataSource for SecurityGroupData {
                 .await
                 .map_err(api("DescribeSecurityGroups"))?;
             groups.extend(resp.security_groups().iter().cloned());
-            token = resp.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }
@@ -96,10 +99,19 @@ impl DataSource for SecurityGroupData {
             .map(str::to_string)
             .unwrap_or_else(|| cx.arn(owner, &format!("security-group/{id}")));
         m.insert("arn".into(), Value::string(arn));
-        m.insert("description".into(), Value::string(g.description().unwrap_or_default()));
+        m.insert(
+            "description".into(),
+            Value::string(g.description().unwrap_or_default()),
+        );
         m.insert("id".into(), Value::string(id));
-        m.insert("name".into(), Value::string(g.group_name().unwrap_or_default()));
-        m.insert("vpc_id".into(), Value::string(g.vpc_id().unwrap_or_default()));
+        m.insert(
+            "name".into(),
+            Value::string(g.group_name().unwrap_or_default()),
+        );
+        m.insert(
+            "vpc_id".into(),
+            Value::string(g.vpc_id().unwrap_or_default()),
+        );
         let tags: BTreeMap<String, Value> = g
             .tags()
             .iter()

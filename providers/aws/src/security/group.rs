@@ -198,6 +198,29 @@ pub(crate) async fn change_rules(
     }
 }
 
+/// Revokes rules that may be partly gone already (or reference a group
+/// deleted since): all at once, else one by one, skipping those EC2 no
+/// longer has.
+pub(crate) async fn revoke_all(
+    session: &Session,
+    id: &str,
+    dir: &str,
+    atoms: &[Atom],
+) -> Result<(), Error> {
+    match change_rules(session, id, dir, false, atoms).await {
+        Err(e) if e.is_not_found() => {
+            for a in atoms {
+                match change_rules(session, id, dir, false, std::slice::from_ref(a)).await {
+                    Err(e) if e.is_not_found() => {}
+                    other => other?,
+                }
+            }
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// The allow-all egress rule AWS adds to every new VPC group.
 fn default_egress() -> Atom {
     Atom {
@@ -361,7 +384,7 @@ impl Resource for Group {
                 ("egress", g.ip_permissions_egress()),
             ] {
                 let atoms: Vec<Atom> = rules::remote_atoms(perms, &id).into_iter().collect();
-                change_rules(cx.session, &id, dir, false, &atoms).await?;
+                revoke_all(cx.session, &id, dir, &atoms).await?;
             }
         }
         wait::until(

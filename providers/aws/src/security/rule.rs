@@ -368,33 +368,12 @@ impl Resource for Rule {
         Ok(())
     }
 
-    /// Revokes the rule (a rule already gone is not an error).
+    /// Revokes the rule; sources already gone are skipped.
     async fn delete(&self, cx: &Ctx<'_>, prior: &Value) -> Result<(), Error> {
         let gid = crate::attrs::required_str(prior, "security_group_id")?.to_string();
-        let (_, perm) = permission(prior, &gid)?;
-        let result = if direction(prior)? == "ingress" {
-            cx.ec2()
-                .revoke_security_group_ingress()
-                .group_id(&gid)
-                .ip_permissions(perm)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(api("RevokeSecurityGroupIngress"))
-        } else {
-            cx.ec2()
-                .revoke_security_group_egress()
-                .group_id(&gid)
-                .ip_permissions(perm)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(api("RevokeSecurityGroupEgress"))
-        };
-        match result {
-            Err(e) if e.is_not_found() || e.code() == Some("InvalidPermission.NotFound") => Ok(()),
-            other => other,
-        }
+        let (atoms, _) = permission(prior, &gid)?;
+        let dir = direction(prior)?;
+        group::revoke_all(cx.session, &gid, dir, &atoms).await
     }
 
     /// `SGID_TYPE_PROTOCOL_FROMPORT_TOPORT_SOURCE[_SOURCE]*`, as hashicorp/aws

@@ -247,7 +247,8 @@ impl Resource for VpcRule {
                 "security_group_id",
                 Attribute::required(Type::String).force_new(),
             )
-            .attr("security_group_rule_id", Attribute::computed(Type::String));
+            .attr("security_group_rule_id", Attribute::computed(Type::String))
+            .attr("to_port", Attribute::optional(Type::Number));
         Schema::new(tags::with_tags(block))
     }
 
