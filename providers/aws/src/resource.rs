@@ -174,6 +174,17 @@ pub trait Resource: Send + Sync {
     async fn read_batch(&self, cx: &Ctx<'_>, priors: &[Value])
         -> Result<Vec<Option<Value>>, Error>;
 
+    /// Completes a state read by [`Resource::read_batch`] with attributes
+    /// that take per-object calls (DescribeVpcAttribute and the like). The
+    /// framework calls it only after this provider created or updated the
+    /// object, and on import, never on refresh, so refresh stays one call
+    /// per batch; on refresh those attributes keep their recorded values.
+    /// Default: nothing to add.
+    async fn read_details(&self, cx: &Ctx<'_>, state: Value) -> Result<Value, Error> {
+        let _ = cx;
+        Ok(state)
+    }
+
     /// Updates in place from `prior` to `planned` (only attributes without
     /// `force_new` differ). The framework reads the object back afterwards.
     async fn update(&self, cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Result<(), Error>;
@@ -365,7 +376,8 @@ async fn read_back(r: &dyn Resource, cx: &Ctx<'_>, known: &Value) -> Result<Valu
         })
     })
     .await?;
-    Ok(conform(&schema.block, found, known))
+    let detailed = r.read_details(cx, found).await?;
+    Ok(conform(&schema.block, detailed, known))
 }
 
 fn with_id(planned: &Value, id: &str) -> Value {
@@ -543,13 +555,16 @@ pub async fn import(r: &dyn Resource, session: &Session, id: &str) -> ImportResp
     };
     match r.read_batch(&cx, std::slice::from_ref(&skeleton)).await {
         Ok(mut found) => match found.pop().flatten() {
-            Some(state) => ImportResponse {
+            Some(state) => match r.read_details(&cx, state).await {
+                Err(e) => failed(e.to_diagnostic(r.type_name(), "Importing")),
+                Ok(state) => ImportResponse {
                 imported: vec![ImportedObject {
                     type_name: r.type_name().to_string(),
                     state: conform(&full_schema(r).block, state, &skeleton),
                     private: None,
                 }],
                 diagnostics: Vec::new(),
+                },
             },
             None => failed(Diagnostic::error(
                 "Cannot import non-existent remote object",
@@ -573,4 +588,48 @@ pub async fn read_data(
     let cx = Ctx { session, timeout };
     let state = d.read(&cx, config).await?;
     Ok(conform(&full_data_schema(d).block, state, config))
+}
+
+/// Checks a known string attribute of a configuration with `check`; an
+/// error becomes a diagnostic on that attribute (unknown and null pass).
+pub fn check_string(
+    config: &Value,
+    name: &str,
+    summary: &str,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Option<Diagnostic> {
+    let s = config.get_attr(name).and_then(Value::as_str)?;
+    check(s)
+        .err()
+        .map(|detail| Diagnostic::error(summary, detail).with_attr_path(AttrPath::attr(name)))
+}
+
+/// Checks that a known string attribute is one of `allowed`.
+pub fn check_one_of(config: &Value, name: &str, allowed: &[&str]) -> Option<Diagnostic> {
+    check_string(config, name, "Invalid value", |s| {
+        if allowed.contains(&s) {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected {name} to be one of [{}], got \"{s}\".",
+                allowed
+                    .iter()
+                    .map(|a| format!("\"{a}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
+    })
+}
+
+/// A diagnostic when two attributes that exclude each other are both set.
+pub fn check_conflict(config: &Value, a: &str, b: &str) -> Option<Diagnostic> {
+    let set = |n: &str| config.get_attr(n).is_some_and(|v| !v.is_null());
+    (set(a) && set(b)).then(|| {
+        Diagnostic::error(
+            "Conflicting configuration arguments",
+            format!("\"{a}\": conflicts with {b}. Set only one of them."),
+        )
+        .with_attr_path(AttrPath::attr(a))
+    })
 }

@@ -67,6 +67,37 @@ where
     }
 }
 
+/// Calls `call` until it succeeds or fails with an error code other than
+/// `codes` (e.g. `DependencyViolation` while dependents are still going
+/// away), or `target.timeout` passes; returns the last error then.
+pub async fn retry_on_codes<T, F, Fut>(
+    target: Target<'_>,
+    codes: &[&str],
+    mut call: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let start = Instant::now();
+    let mut pause = FIRST_PAUSE;
+    loop {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                let retryable = e.code().is_some_and(|c| codes.contains(&c));
+                let stopped = target.stop.is_some_and(|s| s.load(Ordering::Relaxed));
+                let elapsed = start.elapsed();
+                if !retryable || stopped || elapsed >= target.timeout {
+                    return Err(e);
+                }
+                tokio::time::sleep(pause.min(target.timeout - elapsed)).await;
+                pause = (pause * 2).min(MAX_PAUSE);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

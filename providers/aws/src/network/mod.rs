@@ -2,9 +2,12 @@
 //! `aws_route_table`, `aws_route`, `aws_route_table_association`,
 //! `aws_eip`, `aws_nat_gateway`, `aws_network_interface`.
 
+mod cidr;
+pub(crate) mod vpc;
+
 use crate::resource::Resource;
 
 /// The networking resource types.
 pub fn resource_types() -> Vec<&'static dyn Resource> {
-    Vec::new()
+    vec![&vpc::Vpc]
 }
