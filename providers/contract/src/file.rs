@@ -2,7 +2,7 @@
 //!
 //! ```hcl
 //! provider {                       # the provider block's values (optional)
-//!   path = "contract.db"
+//!   path = "${path.root}/contract.db"  # path.root: the run's working directory
 //! }
 //!
 //! resource "sqlite_item" "basic" {
@@ -39,7 +39,8 @@
 //!
 //! Configurations are decoded by the provider's schema exactly as the
 //! engine decodes resource blocks (functions work; `path.module` is the
-//! file's directory), so a typo is a diagnostic with its source range.
+//! file's directory, `path.root` and `path.cwd` the run's working
+//! directory), so a typo is a diagnostic with its source range.
 
 use crate::{DataCase, Expect, ImportCase, ResourceCase, StateFn, Suite, UpdateStep};
 use gitform_config::{Attribute, Block, Body, Expr, NestedBlock};
@@ -49,12 +50,20 @@ use gitform_provider::{Block as SchemaBlock, ProviderSchema};
 use gitform_value::{Diagnostic, Diagnostics, SourceFile, SourceRange, Value};
 use hcl_edit::structure::{self, Structure};
 use hcl_edit::Span;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Reads and decodes a contract file against a provider's schema. Every
 /// problem found is returned, each with its source range.
-pub fn load_suite(path: &Path, schema: &ProviderSchema) -> Result<Suite, Diagnostics> {
+///
+/// `work_dir` is where the run's files belong (`path.root` in the file):
+/// `gitform provider test` makes a fresh temporary directory and starts the
+/// plugin there.
+pub fn load_suite(
+    path: &Path,
+    schema: &ProviderSchema,
+    work_dir: &Path,
+) -> Result<Suite, Diagnostics> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         Diagnostics(vec![Diagnostic::error(
@@ -63,15 +72,28 @@ pub fn load_suite(path: &Path, schema: &ProviderSchema) -> Result<Suite, Diagnos
         )])
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    load_suite_source(&name, &text, dir, schema)
+    let paths = Paths {
+        module: dir.to_path_buf(),
+        root: work_dir.to_path_buf(),
+    };
+    load_suite_source(&name, &text, &paths, schema)
 }
 
-/// Decodes contract file text; `dir` is `path.module` and the base of
-/// relative paths in file functions.
+/// The directories a contract file can refer to.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// `path.module`: the contract file's directory, the base of relative
+    /// paths in file functions.
+    pub module: PathBuf,
+    /// `path.root` (and `path.cwd`): the run's working directory.
+    pub root: PathBuf,
+}
+
+/// Decodes contract file text.
 pub fn load_suite_source(
     name: &str,
     text: &str,
-    dir: &Path,
+    paths: &Paths,
     schema: &ProviderSchema,
 ) -> Result<Suite, Diagnostics> {
     let file = Arc::new(SourceFile::new(name, text));
@@ -80,7 +102,7 @@ pub fn load_suite_source(
         return Err(diags);
     }
     let body = convert_body(body, &file);
-    let ctx = base_context(dir);
+    let ctx = base_context(paths);
     let mut suite = Suite {
         source: name.to_string(),
         provider_config: Value::Null,
@@ -112,7 +134,7 @@ pub fn load_suite_source(
                 suite.provider_config = v;
             }
             "resource" => {
-                if let Some(case) = resource_case(b, schema, &ctx, dir, &mut diags) {
+                if let Some(case) = resource_case(b, schema, &ctx, paths, &mut diags) {
                     suite.resources.push(case);
                 }
             }
@@ -151,7 +173,7 @@ fn resource_case(
     b: &Block,
     schema: &ProviderSchema,
     ctx: &EvalContext,
-    dir: &Path,
+    paths: &Paths,
     diags: &mut Diagnostics,
 ) -> Option<ResourceCase> {
     let (type_name, name) = two_labels(b, diags)?;
@@ -223,7 +245,7 @@ fn resource_case(
                 }
                 invalid.push(v);
             }
-            "import" => import = Some(import_case(nb, ctx, dir, diags)),
+            "import" => import = Some(import_case(nb, ctx, paths, diags)),
             "data" => {
                 let Some((dtype, dname)) = two_labels(nb, diags) else {
                     continue;
@@ -235,7 +257,7 @@ fn resource_case(
                 data.push(DataCase {
                     name: format!("data.{dtype}.{dname}"),
                     type_name: dtype,
-                    config: self_decoder(nb.body.clone(), ds.block.clone(), dir, decl),
+                    config: self_decoder(nb.body.clone(), ds.block.clone(), paths, decl),
                 });
             }
             other => diags.push(error_at(
@@ -265,7 +287,7 @@ fn resource_case(
     })
 }
 
-fn import_case(b: &Block, ctx: &EvalContext, dir: &Path, diags: &mut Diagnostics) -> ImportCase {
+fn import_case(b: &Block, ctx: &EvalContext, paths: &Paths, diags: &mut Diagnostics) -> ImportCase {
     for a in &b.body.attributes {
         if a.name != "id" && a.name != "ignore" {
             diags.push(error_at(
@@ -301,9 +323,9 @@ fn import_case(b: &Block, ctx: &EvalContext, dir: &Path, diags: &mut Diagnostics
         None => ImportCase::by_attribute("id").id,
         Some(a) => {
             let expr = a.expr.clone();
-            let dir = dir.to_path_buf();
+            let paths = paths.clone();
             Arc::new(move |state: &Value| {
-                let mut ctx = base_context(&dir).with_root("self", state.clone());
+                let mut ctx = base_context(&paths).with_root("self", state.clone());
                 let v = eval(&expr.expr, &mut ctx, &expr.file).map_err(render)?;
                 v.as_str().map(str::to_string).ok_or_else(|| {
                     format!(
@@ -319,10 +341,15 @@ fn import_case(b: &Block, ctx: &EvalContext, dir: &Path, diags: &mut Diagnostics
 }
 
 /// A configuration decoded when the resource's state is known (`self`).
-fn self_decoder(body: Body, block: SchemaBlock, dir: &Path, decl: SourceRange) -> StateFn<Value> {
-    let dir = dir.to_path_buf();
+fn self_decoder(
+    body: Body,
+    block: SchemaBlock,
+    paths: &Paths,
+    decl: SourceRange,
+) -> StateFn<Value> {
+    let paths = paths.clone();
     Arc::new(move |state: &Value| {
-        let mut ctx = base_context(&dir).with_root("self", state.clone());
+        let mut ctx = base_context(&paths).with_root("self", state.clone());
         let (v, d) = decode_body(&body, &block, &mut ctx, &decl);
         if d.has_errors() {
             Err(render(d))
@@ -341,14 +368,14 @@ fn decode(
     decode_body(body, block, &mut ctx.clone(), decl)
 }
 
-fn base_context(dir: &Path) -> EvalContext {
+fn base_context(paths: &Paths) -> EvalContext {
     let mut ctx = EvalContext::new();
-    ctx.func = gitform_functions::FuncContext::new(dir);
-    let cwd = std::env::current_dir().unwrap_or_else(|_| dir.to_path_buf());
+    ctx.func = gitform_functions::FuncContext::new(&paths.module);
+    let root = Value::string(paths.root.display().to_string());
     let path = Value::object([
-        ("module", Value::string(dir.display().to_string())),
-        ("root", Value::string(dir.display().to_string())),
-        ("cwd", Value::string(cwd.display().to_string())),
+        ("module", Value::string(paths.module.display().to_string())),
+        ("root", root.clone()),
+        ("cwd", root),
     ]);
     ctx.with_root("path", path)
 }

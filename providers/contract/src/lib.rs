@@ -26,7 +26,8 @@
 //!
 //! ```no_run
 //! # async fn demo(provider: std::sync::Arc<dyn gitform_provider::Provider>) {
-//! let suite = gitform_provider_contract::load_suite(std::path::Path::new("contract.hcl"), &provider.schema())
+//! let work_dir = std::path::Path::new("/tmp/scratch");
+//! let suite = gitform_provider_contract::load_suite(std::path::Path::new("contract.hcl"), &provider.schema(), work_dir)
 //!     .expect("a valid contract file");
 //! let report = gitform_provider_contract::run_suite(provider, &suite).await;
 //! print!("{}", report.render());
@@ -39,7 +40,7 @@ mod file;
 mod report;
 
 pub use checks::run_suite;
-pub use file::{load_suite, load_suite_source};
+pub use file::{load_suite, load_suite_source, Paths};
 pub use report::{CheckResult, Outcome, Report};
 
 use gitform_value::Value;

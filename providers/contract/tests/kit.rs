@@ -5,7 +5,7 @@
 mod mem_provider;
 
 use gitform_provider::Provider;
-use gitform_provider_contract::{load_suite, load_suite_source, run_suite, Outcome, Report};
+use gitform_provider_contract::{load_suite, load_suite_source, run_suite, Outcome, Paths, Report};
 use mem_provider::{Fault, MemProvider};
 use std::path::Path;
 use std::sync::Arc;
@@ -22,12 +22,19 @@ async fn run_fixture(name: &str, provider: Arc<dyn Provider>) -> (Report, tempfi
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::copy(fixture(name), &path).unwrap();
-    let mut suite = match load_suite(&path, &provider.schema()) {
+    let mut suite = match load_suite(&path, &provider.schema(), dir.path()) {
         Ok(s) => s,
         Err(d) => panic!("{name} does not load: {d:?}"),
     };
     suite.source = name.to_string();
     (run_suite(provider, &suite).await, dir)
+}
+
+fn here() -> Paths {
+    Paths {
+        module: ".".into(),
+        root: ".".into(),
+    }
 }
 
 fn check_names(report: &Report) -> Vec<String> {
@@ -196,7 +203,7 @@ fn contract_file_mistakes_are_diagnostics() {
     ];
     let mut out = String::new();
     for (name, text) in cases {
-        let diags = match load_suite_source("contract.hcl", text, Path::new("."), &schema) {
+        let diags = match load_suite_source("contract.hcl", text, &here(), &schema) {
             Ok(_) => panic!("{name}: loaded"),
             Err(d) => d,
         };
@@ -214,7 +221,7 @@ fn the_provider_block_is_decoded_by_the_provider_schema() {
     // file's mistake, caught when loading.
     let schema = MemProvider::default().schema();
     let text = "provider {\n  region = \"x\"\n}\n";
-    let err = load_suite_source("contract.hcl", text, Path::new("."), &schema).unwrap_err();
+    let err = load_suite_source("contract.hcl", text, &here(), &schema).unwrap_err();
     assert!(
         err.iter().any(|d| d.summary == "Unsupported argument"),
         "{err:?}"
