@@ -1,14 +1,175 @@
-//! Which providers this binary can use: the builtin ones, the AWS provider
-//! (both in-process) and, later, provider plugins found on disk.
+//! Which providers this binary can use: the builtin ones and AWS (both
+//! in-process), and provider plugins found on disk (see the "Discovery"
+//! section of docs/providers/protocol.md).
+//!
+//! A name resolves to, in order: a plugin in an override directory
+//! (`GITFORM_PROVIDER_OVERRIDES`, wins even over builtins), an in-process
+//! provider, a plugin installed in `.gitform/plugins/` or the user's plugin
+//! directory. A plugin is started (handshake) the first time its name is
+//! asked for, and its version checked against `required_providers`.
 
+use gitform_engine::providers::Found;
 use gitform_engine::ProviderRegistry;
+use gitform_plugin::discovery::{self, find_installed, find_override, not_found};
+use gitform_plugin::{Origin, PluginSettings, Requirement, SearchPaths};
+use gitform_value::Diagnostic;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 
-/// The providers compiled into this binary.
+/// The providers of this binary, with plugin discovery from the working
+/// directory.
 pub fn registry() -> ProviderRegistry {
     let mut r = ProviderRegistry::new();
     for (name, f) in gitform_builtin::builtin_providers() {
         r.register(name, f);
     }
     r.register("aws", gitform_aws::provider);
+    let finder = Arc::new(PluginFinder::new(Path::new(".")));
+    let overrides = finder.clone();
+    r.set_overrides(Arc::new(move |name: &str| {
+        overrides.find(name, Origin::Override)
+    }));
+    r.set_plugins(Arc::new(move |name: &str| {
+        finder.find(name, Origin::Installed)
+    }));
     r
+}
+
+/// Kills every plugin process still running. For exits that skip
+/// destructors: a second Ctrl-C, SIGTERM. A normal run stops its plugins
+/// cleanly on its own.
+pub fn stop_plugins() {
+    gitform_plugin::kill_all();
+}
+
+/// Finds plugins and remembers what it found (one handshake per name).
+struct PluginFinder {
+    dir: PathBuf,
+    paths: SearchPaths,
+    settings: Result<PluginSettings, Diagnostic>,
+    /// `required_providers` of the configuration, read when first needed.
+    requirements: OnceLock<BTreeMap<String, Requirement>>,
+    found: Mutex<HashMap<(String, bool), Found>>,
+}
+
+impl PluginFinder {
+    fn new(dir: &Path) -> PluginFinder {
+        let settings = PluginSettings::from_env()
+            .map_err(|e| Diagnostic::error("Invalid plugin setting", e.to_string()));
+        PluginFinder {
+            dir: dir.to_path_buf(),
+            paths: SearchPaths::from_env(dir),
+            settings,
+            requirements: OnceLock::new(),
+            found: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn requirement(&self, name: &str) -> Option<&Requirement> {
+        self.requirements
+            .get_or_init(|| read_requirements(&self.dir))
+            .get(name)
+    }
+
+    fn find(&self, name: &str, origin: Origin) -> Found {
+        let key = (name.to_string(), origin == Origin::Override);
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(f) = found.get(&key) {
+            return f.clone();
+        }
+        let f = self.look(name, origin);
+        found.insert(key, f.clone());
+        f
+    }
+
+    fn look(&self, name: &str, origin: Origin) -> Found {
+        let path = match origin {
+            Origin::Override => {
+                if self.paths.overrides.is_empty() {
+                    return Found::NotFound;
+                }
+                match find_override(&self.paths, name, self.requirement(name)) {
+                    Some(p) => p,
+                    None => return Found::NotFound,
+                }
+            }
+            Origin::Installed => {
+                let req = self.requirement(name);
+                let search = match find_installed(&self.paths, name, req) {
+                    Ok(s) => s,
+                    Err(d) => return Found::Failed(*d),
+                };
+                match search.found {
+                    Some(p) => p,
+                    // Required by the configuration: say where we looked.
+                    None if req.is_some() => {
+                        return Found::Failed(not_found(name, req, &self.paths, &search.looked))
+                    }
+                    None => return Found::NotFound,
+                }
+            }
+        };
+        let settings = match &self.settings {
+            Ok(s) => *s,
+            Err(d) => return Found::Failed(d.clone()),
+        };
+        install_signal_cleanup();
+        match discovery::load(name, &path, origin, self.requirement(name), settings) {
+            Ok(plugin) => Found::Factory(plugin.factory()),
+            Err(d) => Found::Failed(*d),
+        }
+    }
+}
+
+/// The `required_providers` entries of the configuration in `dir` and its
+/// local modules, by local name (the root module's entry wins).
+fn read_requirements(dir: &Path) -> BTreeMap<String, Requirement> {
+    fn walk(m: &gitform_config::Module, out: &mut BTreeMap<String, Requirement>) {
+        for (name, rp) in &m.terraform.required_providers {
+            out.entry(name.clone()).or_insert_with(|| Requirement {
+                source: rp.source.clone(),
+                version: rp.version.clone(),
+                declared_at: Some(rp.range.clone()),
+            });
+        }
+        for c in m.children.values() {
+            walk(c, out);
+        }
+    }
+    let (module, _) = gitform_config::load_module(dir);
+    let mut out = BTreeMap::new();
+    walk(&module, &mut out);
+    out
+}
+
+/// Once a plugin runs: on SIGTERM, kill every plugin process and exit as a
+/// SIGTERM would (status 143), rather than leave them behind.
+fn install_signal_cleanup() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("plugin-sigterm".into())
+            .spawn(|| {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    use tokio::signal::unix::{signal, SignalKind};
+                    let Ok(mut term) = signal(SignalKind::terminate()) else {
+                        return;
+                    };
+                    if term.recv().await.is_some() {
+                        stop_plugins();
+                        std::process::exit(143);
+                    }
+                });
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("could not watch for SIGTERM: {e}");
+        }
+    });
 }

@@ -26,12 +26,12 @@ pub use test_provider::{
     peak_in_flight, reset_peak_in_flight, throttle_events_total, TestProvider,
 };
 
-use gitform_provider::{Provider, ProviderFactory};
+use gitform_provider::{Provider, ProviderFn};
 use std::sync::Arc;
 
 /// Every builtin provider: its name (as in `provider "random" {}` and in
 /// resource type prefixes) and a factory.
-pub fn builtin_providers() -> Vec<(&'static str, ProviderFactory)> {
+pub fn builtin_providers() -> Vec<(&'static str, ProviderFn)> {
     fn terraform() -> Arc<dyn Provider> {
         Arc::new(TerraformProvider)
     }
@@ -53,7 +53,7 @@ pub fn builtin_providers() -> Vec<(&'static str, ProviderFactory)> {
 }
 
 /// The factory of the builtin provider called `name`.
-pub fn builtin_provider(name: &str) -> Option<ProviderFactory> {
+pub fn builtin_provider(name: &str) -> Option<ProviderFn> {
     builtin_providers()
         .into_iter()
         .find(|(n, _)| *n == name)

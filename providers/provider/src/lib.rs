@@ -58,7 +58,19 @@ use std::sync::Arc;
 
 /// Makes a fresh provider instance. The engine makes one per provider
 /// configuration (per `provider` block, aliases included).
-pub type ProviderFactory = fn() -> Arc<dyn Provider>;
+///
+/// A closure, so that a factory can carry what it needs (a plugin's path and
+/// handshake). Builtin providers are plain functions ([`ProviderFn`]); turn
+/// one into a factory with [`factory`] or `Arc::new(f)`.
+pub type ProviderFactory = Arc<dyn Fn() -> Arc<dyn Provider> + Send + Sync>;
+
+/// A provider factory that is a plain function, as builtin providers have.
+pub type ProviderFn = fn() -> Arc<dyn Provider>;
+
+/// Wraps a function or closure as a [`ProviderFactory`].
+pub fn factory(f: impl Fn() -> Arc<dyn Provider> + Send + Sync + 'static) -> ProviderFactory {
+    Arc::new(f)
+}
 
 /// A gitform provider. See the [crate documentation](crate) for the
 /// lifecycle and the rules every method follows.
