@@ -81,9 +81,10 @@ enum Command {
         /// independent-1000-50ms-p50, data-5000-apply, data-5000-noop-plan,
         /// data-5000-plan-refresh-false, data-5000-change-1pct, data-5000-destroy.
         scenarios: Vec<Scenario>,
-        /// The gitform binary.
-        #[arg(long, default_value = "target/release/gitform")]
-        gitform: PathBuf,
+        /// The gitform binary [default: `gitform` next to this
+        /// gitform-bench binary, else target/release/gitform].
+        #[arg(long)]
+        gitform: Option<PathBuf>,
         /// Measured runs per scenario (best and median are reported).
         #[arg(long, default_value_t = 3)]
         runs: usize,
@@ -166,9 +167,10 @@ enum Command {
         /// Layers of the layered shape.
         #[arg(long, default_value_t = 10)]
         layers: usize,
-        /// The gitform binary.
-        #[arg(long, default_value = "target/release/gitform")]
-        gitform: PathBuf,
+        /// The gitform binary [default: `gitform` next to this
+        /// gitform-bench binary, else target/release/gitform].
+        #[arg(long)]
+        gitform: Option<PathBuf>,
         /// Require Terraform (`terraform` on PATH); by default it runs when found.
         #[arg(long, overrides_with = "no_terraform")]
         terraform: bool,
@@ -428,7 +430,7 @@ impl TerraformUse {
 
 /// The binaries to measure, as given on the command line.
 struct ToolArgs {
-    gitform: PathBuf,
+    gitform: Option<PathBuf>,
     terraform: TerraformUse,
 }
 
@@ -443,14 +445,23 @@ struct Tools {
 
 impl ToolArgs {
     fn resolve(self) -> Result<Tools> {
-        if !self.gitform.is_file() {
+        // By default the gitform built with this binary (the same target
+        // directory), else the usual place.
+        let given = self.gitform.clone().unwrap_or_else(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|d| d.join("gitform")))
+                .filter(|p| p.is_file())
+                .unwrap_or_else(|| PathBuf::from("target/release/gitform"))
+        });
+        if !given.is_file() {
             bail!(
                 "no gitform binary at {} (build it with `cargo build --release -p gitform`, or pass --gitform)",
-                self.gitform.display()
+                given.display()
             );
         }
-        let gitform = std::fs::canonicalize(&self.gitform)
-            .with_context(|| format!("resolving {}", self.gitform.display()))?;
+        let gitform = std::fs::canonicalize(&given)
+            .with_context(|| format!("resolving {}", given.display()))?;
         let terraform = match self.terraform {
             TerraformUse::Never => None,
             TerraformUse::WhenFound => engine::find_on_path("terraform"),

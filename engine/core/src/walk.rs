@@ -20,6 +20,9 @@ use std::pin::Pin;
 use std::task::Poll;
 use tokio::task::JoinSet;
 
+/// Nodes run inline in a row before the walk yields to the runtime.
+const INLINE_RUN: usize = 128;
+
 /// How one node of a walk ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -66,6 +69,7 @@ where
         .collect();
 
     let max_in_flight = max_in_flight.max(1);
+    let mut inline_run = 0;
     loop {
         while running.len() < max_in_flight {
             let Some(node) = ready.pop() else { break };
@@ -89,7 +93,11 @@ where
                 let mut once = tokio::task::unconstrained(fut.as_mut());
                 Poll::Ready(Pin::new(&mut once).poll(cx))
             });
-            match first.await {
+            let first = first.await;
+            if first.is_ready() {
+                inline_run += 1;
+            }
+            match first {
                 Poll::Ready(ok) => finish(
                     graph,
                     node,
@@ -102,6 +110,12 @@ where
                 Poll::Pending => {
                     running.spawn(async move { (node, fut.await) });
                 }
+            }
+            // A long run of inline nodes lets the other tasks of the
+            // runtime (timers, signals, progress) have a turn now and then.
+            if inline_run >= INLINE_RUN {
+                inline_run = 0;
+                tokio::task::yield_now().await;
             }
             // Take what the spawned nodes finished meanwhile, so that
             // their dependents do not wait for the inline ones.
