@@ -1023,7 +1023,21 @@ impl Resource for Ec2Instance {
             );
         }
         let mut mappings = Vec::new();
-        if let Some(root) = blocks(planned, "root_block_device").first() {
+        // A root block that asks for nothing but the defaults is not sent.
+        let root_block = blocks(planned, "root_block_device").first().filter(|r| {
+            [
+                "encrypted",
+                "iops",
+                "kms_key_id",
+                "throughput",
+                "volume_size",
+                "volume_type",
+            ]
+            .iter()
+            .any(|a| r.get_attr(a).is_some_and(|v| v.is_known() && !v.is_null()))
+                || bool_attr(r, "delete_on_termination") == Some(false)
+        });
+        if let Some(root) = root_block {
             let ami = non_empty(planned, "ami").unwrap_or_default();
             if let Some(dev) = root_device_of(cx, ami).await? {
                 mappings.push(

@@ -594,7 +594,13 @@ mod tests {
             source: Source::Cidr4("1.2.3.4/32".into()),
             description: String::new(),
         });
-        let got = rules_from_remote(&remote, &[written.clone()], "sg-1", "111", &BTreeMap::new());
+        let got = rules_from_remote(
+            &remote,
+            std::slice::from_ref(&written),
+            "sg-1",
+            "111",
+            &BTreeMap::new(),
+        );
         let elems = got.as_elements().unwrap();
         assert_eq!(elems.len(), 2);
         assert!(elems.contains(&written));
