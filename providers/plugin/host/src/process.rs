@@ -310,6 +310,9 @@ pub struct Connection {
     writer: Mutex<Option<mpsc::Sender<String>>>,
     settings: PluginSettings,
     closed: AtomicBool,
+    /// A call timed out: the plugin gets no more waiting (no grace at
+    /// shutdown, no `stop`).
+    unresponsive: AtomicBool,
 }
 
 impl Connection {
@@ -373,6 +376,7 @@ impl Connection {
             writer: Mutex::new(Some(tx)),
             settings,
             closed: AtomicBool::new(false),
+            unresponsive: AtomicBool::new(false),
         };
         if let Err(e) = started {
             conn.shared.child.kill();
@@ -392,6 +396,11 @@ impl Connection {
 
     pub fn settings(&self) -> PluginSettings {
         self.settings
+    }
+
+    /// True once a call timed out: gitform stops waiting for this plugin.
+    pub fn is_unresponsive(&self) -> bool {
+        self.unresponsive.load(Ordering::SeqCst)
     }
 
     /// The plugin's `throttle_events` counter as last reported.
@@ -443,11 +452,14 @@ impl Connection {
         let outcome = tokio::time::timeout(timeout, rx).await;
         let mut guard = guard;
         match outcome {
-            Err(_) => Err(PluginError::Timeout {
-                plugin: self.shared.plugin.clone(),
-                method,
-                after: timeout,
-            }),
+            Err(_) => {
+                self.unresponsive.store(true, Ordering::SeqCst);
+                Err(PluginError::Timeout {
+                    plugin: self.shared.plugin.clone(),
+                    method,
+                    after: timeout,
+                })
+            }
             Ok(Err(_)) => {
                 guard.armed = false;
                 Err(self.current_broken())
@@ -604,7 +616,7 @@ impl Connection {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
-        let healthy = lock(&self.shared.inflight).broken.is_none();
+        let healthy = lock(&self.shared.inflight).broken.is_none() && !self.is_unresponsive();
         if healthy {
             // The answer does not matter: only the exit does.
             let (tx, _rx) = mpsc::sync_channel(1);

@@ -283,7 +283,11 @@ impl Provider for PluginProvider {
 
     async fn stop(&self) {
         // Only a running plugin has anything to stop.
-        if let Some(Ok(c)) = self.conn.get() {
+        if let Some(Ok(c)) = self
+            .conn
+            .get()
+            .filter(|c| !matches!(c, Ok(c) if c.is_unresponsive()))
+        {
             if let Err(e) = c.call::<_, Empty>(Method::Stop, &Empty).await {
                 tracing::warn!(target: "gitform::plugin", plugin = %self.plugin.identity.name, "stop failed: {e}");
             }
