@@ -189,6 +189,18 @@ pub trait Resource: Send + Sync {
     /// `force_new` differ). The framework reads the object back afterwards.
     async fn update(&self, cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Result<(), Error>;
 
+    /// For types whose in-place update gives the object a new id (a route
+    /// table association moved to another table): does the update and
+    /// returns the new id. Default: [`Resource::update`], same id.
+    async fn update_with_new_id(
+        &self,
+        cx: &Ctx<'_>,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Option<String>, Error> {
+        self.update(cx, prior, planned).await.map(|()| None)
+    }
+
     /// Deletes the object and waits until it is gone. An object already
     /// gone is success.
     async fn delete(&self, cx: &Ctx<'_>, prior: &Value) -> Result<(), Error>;
@@ -448,12 +460,14 @@ pub async fn apply(
                 Ok(cx) => cx,
                 Err(e) => return fail(Some(prior), &e, "Updating"),
             };
-            let result = r.update(&cx, &prior, &planned).await;
+            let result = r.update_with_new_id(&cx, &prior, &planned).await;
             // Whatever happened, record the object as AWS now has it.
-            let known = match crate::attrs::non_empty(&planned, "id") {
-                Some(_) => planned.clone(),
-                None => with_id(&planned, crate::attrs::str_attr(&prior, "id").unwrap_or("")),
+            let known = match (&result, crate::attrs::non_empty(&planned, "id")) {
+                (Ok(Some(new_id)), _) => with_id(&planned, new_id),
+                (_, Some(_)) => planned.clone(),
+                _ => with_id(&planned, crate::attrs::str_attr(&prior, "id").unwrap_or("")),
             };
+            let result = result.map(|_| ());
             let read = read_back(r, &cx, &known).await;
             match (result, read) {
                 (Ok(()), Ok(state)) => ApplyChangeResponse {

@@ -3,11 +3,24 @@
 //! `aws_eip`, `aws_nat_gateway`, `aws_network_interface`.
 
 mod cidr;
+mod internet_gateway;
+mod route;
+mod route_table;
+mod route_table_association;
+pub(crate) mod routes;
+pub(crate) mod subnet;
 pub(crate) mod vpc;
 
 use crate::resource::Resource;
 
 /// The networking resource types.
 pub fn resource_types() -> Vec<&'static dyn Resource> {
-    vec![&vpc::Vpc]
+    vec![
+        &vpc::Vpc,
+        &subnet::Subnet,
+        &internet_gateway::InternetGateway,
+        &route_table::RouteTable,
+        &route::Route,
+        &route_table_association::RouteTableAssociation,
+    ]
 }
