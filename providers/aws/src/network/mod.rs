@@ -3,7 +3,10 @@
 //! `aws_eip`, `aws_nat_gateway`, `aws_network_interface`.
 
 mod cidr;
+mod eip;
 mod internet_gateway;
+mod nat_gateway;
+mod network_interface;
 mod route;
 mod route_table;
 mod route_table_association;
@@ -22,5 +25,8 @@ pub fn resource_types() -> Vec<&'static dyn Resource> {
         &route_table::RouteTable,
         &route::Route,
         &route_table_association::RouteTableAssociation,
+        &eip::Eip,
+        &nat_gateway::NatGateway,
+        &network_interface::NetworkInterface,
     ]
 }
