@@ -6,20 +6,24 @@ use crate::args::{
     ValidateArgs, VarArgs, VarSource,
 };
 use crate::diag_error::DiagnosticsError;
+use crate::runs::{
+    self, Approval, ConfigSource, LockOptions, Outcome, RunHooks, RunKind, RunReport, RunSpec,
+};
 use crate::ui::Ui;
 use gitform_config::Module;
-use gitform_engine::address::{parse_instance, parse_target, InstanceAddr};
+use gitform_engine::address::{parse_instance, InstanceAddr};
 use gitform_engine::changes::{Action, Plan, PlanMode};
-use gitform_engine::operations::{self, ApplyOutcome, Workspace};
+use gitform_engine::operations::{self, Workspace};
 use gitform_engine::render::{render_plan, RenderOptions};
 use gitform_engine::variables::{collect_root_values, VarArg};
-use gitform_engine::{planfile, Observer, PlanOptions};
+use gitform_engine::{planfile, Observer};
 use gitform_state::{SqliteStore, StateStore, VersionMeta};
 use gitform_value::{Diagnostics, SourceFile, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -94,44 +98,6 @@ fn inputs(ws: &Workspace, vars: &VarArgs, ui: &Ui) -> anyhow::Result<BTreeMap<St
     Ok(values)
 }
 
-fn plan_options(op: &OperationArgs, mode: PlanMode) -> anyhow::Result<PlanOptions> {
-    let mut targets = Vec::new();
-    for t in &op.target {
-        targets.push(
-            parse_target(t)
-                .map_err(|e| DiagnosticsError::error("Invalid target address", e.to_string()))?,
-        );
-    }
-    let mut replace = Vec::new();
-    for r in &op.replace {
-        replace.push(
-            parse_instance(r)
-                .map_err(|e| DiagnosticsError::error("Invalid replace address", e.to_string()))?,
-        );
-    }
-    let mode = if op.destroy {
-        PlanMode::Destroy
-    } else if op.refresh_only {
-        PlanMode::RefreshOnly
-    } else {
-        mode
-    };
-    if op.parallelism == 0 {
-        return Err(DiagnosticsError::error(
-            "Invalid parallelism",
-            "The -parallelism value must be at least 1.",
-        )
-        .into());
-    }
-    Ok(PlanOptions {
-        mode,
-        targets,
-        replace,
-        refresh: op.refresh,
-        parallelism: op.parallelism,
-    })
-}
-
 /// Progress lines, as Terraform prints them; on a terminal, a reminder
 /// every ten seconds of what is still in flight.
 struct Progress {
@@ -139,8 +105,6 @@ struct Progress {
     quiet: bool,
     /// Set by the first Ctrl-C of an apply.
     interrupted: std::sync::atomic::AtomicBool,
-    /// Set by the lock heartbeat if the state lock is lost while held.
-    lock_lost: std::sync::OnceLock<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Progress {
@@ -149,22 +113,7 @@ impl Progress {
             in_flight: Mutex::new(HashMap::new()),
             quiet,
             interrupted: std::sync::atomic::AtomicBool::new(false),
-            lock_lost: std::sync::OnceLock::new(),
         }
-    }
-
-    /// Stops starting work if the state lock held by `lock` is lost.
-    fn watch(self: Arc<Self>, lock: &Option<gitform_engine::lock::LockGuard>) -> Arc<Self> {
-        if let Some(g) = lock {
-            let _ = self.lock_lost.set(g.lost_flag());
-        }
-        self
-    }
-
-    fn lost_lock(&self) -> bool {
-        self.lock_lost
-            .get()
-            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 
@@ -195,7 +144,7 @@ fn fmt_elapsed(d: Duration) -> String {
 
 impl Observer for Progress {
     fn cancelled(&self) -> bool {
-        self.interrupted.load(std::sync::atomic::Ordering::Relaxed) || self.lost_lock()
+        self.interrupted.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn refreshing(&self, addr: &InstanceAddr, id: Option<&str>) {
@@ -259,11 +208,12 @@ impl Progress {
     }
 }
 
-/// Runs an apply: the first Ctrl-C stops starting new work and lets what
-/// is running finish and be recorded; a second one exits at once.
-async fn with_interrupts<F: std::future::Future>(progress: &Arc<Progress>, fut: F) -> F::Output {
+/// Watches for Ctrl-C during an apply: the first one stops starting new
+/// work and lets what is running finish and be recorded; a second one
+/// exits at once. Must be called inside the run's tokio runtime.
+fn spawn_interrupt_watcher(progress: &Arc<Progress>) -> tokio::task::JoinHandle<()> {
     let p = progress.clone();
-    let watcher = tokio::spawn(async move {
+    tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_err() {
             return;
         }
@@ -274,30 +224,18 @@ async fn with_interrupts<F: std::future::Future>(progress: &Arc<Progress>, fut: 
             line("Two interrupts received. Exiting immediately. Objects being changed right now may be missing from the state.");
             std::process::exit(130);
         }
-    });
-    let out = fut.await;
-    watcher.abort();
-    out
+    })
 }
 
-async fn with_ticker<F: std::future::Future>(
-    progress: &Arc<Progress>,
-    terminal: bool,
-    fut: F,
-) -> F::Output {
-    if !terminal {
-        return fut.await;
-    }
+/// On a terminal, every ten seconds, what is still in flight.
+fn spawn_ticker(progress: &Arc<Progress>) -> tokio::task::JoinHandle<()> {
     let p = progress.clone();
-    let ticker = tokio::spawn(async move {
+    tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(10)).await;
             p.still_running();
         }
-    });
-    let out = fut.await;
-    ticker.abort();
-    out
+    })
 }
 
 fn take_lock(
@@ -344,45 +282,139 @@ fn take_lock(
     Ok(Some(guard))
 }
 
-fn make_plan(
-    ws: &Workspace,
-    state: Arc<dyn StateStore>,
-    op: &OperationArgs,
-    mode: PlanMode,
-    ui: &Ui,
+/// How the CLI shows a run: plan, prompt, progress, Ctrl-C.
+pub struct CliHooks<'a> {
+    ui: &'a Ui,
     progress: Arc<Progress>,
-) -> anyhow::Result<Plan> {
-    let values = inputs(ws, &op.vars, ui)?;
-    let opts = plan_options(op, mode)?;
-    let rt = runtime()?;
-    let (plan, diags) = rt.block_on(operations::plan(ws, state, values, opts, progress));
-    if diags.has_errors() || plan.is_none() {
-        return Err(fail(diags, Some(ws)));
+    /// Print the plan when it is ready (not for `-json`, saved plans, refresh).
+    show_plan: bool,
+    watchers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl<'a> CliHooks<'a> {
+    fn new(ui: &'a Ui, progress: Arc<Progress>, show_plan: bool) -> CliHooks<'a> {
+        CliHooks {
+            ui,
+            progress,
+            show_plan,
+            watchers: Vec::new(),
+        }
     }
-    if !diags.is_empty() {
-        ui.diagnostics(&diags, &all_files(&ws.root));
+}
+
+impl RunHooks for CliHooks<'_> {
+    fn warnings(&mut self, diags: &Diagnostics, sources: &[Arc<SourceFile>]) {
+        self.ui.diagnostics(diags, &sources.to_vec());
     }
-    Ok(plan.unwrap_or_default())
+
+    fn lock_taken_over(&mut self, prev: &gitform_state::LockInfo) {
+        // On stderr, so that `-json` output stays a JSON document.
+        let d = gitform_value::Diagnostic::warning(
+            "Took over a stale state lock",
+            format!(
+                "The state lock {} held by {} (pid {}, operation {:?}) had expired or its process had exited, so it was taken over.",
+                prev.id, prev.holder, prev.pid, prev.operation
+            ),
+        );
+        self.ui.eprint(gitform_config::render::render_diagnostics(
+            [&d],
+            &(),
+            &self.ui.render_options(true),
+        ));
+    }
+
+    fn planned(&mut self, plan: &Plan) {
+        if self.show_plan {
+            self.ui.print(render_plan(
+                plan,
+                RenderOptions {
+                    color: self.ui.color,
+                },
+            ));
+        }
+    }
+
+    fn confirm(&mut self, plan: &Plan) -> bool {
+        self.ui.println("");
+        confirm(self.ui, plan.mode)
+    }
+
+    fn applying(&mut self) {
+        self.watchers.push(spawn_interrupt_watcher(&self.progress));
+        if self.ui.stdout_is_terminal {
+            self.watchers.push(spawn_ticker(&self.progress));
+        }
+    }
+
+    fn applied(&mut self) {
+        for w in self.watchers.drain(..) {
+            w.abort();
+        }
+    }
+}
+
+/// Where `plan`/`apply`/`destroy` read the configuration: the working
+/// directory, or with `-rev` that commit of the repository around it (the
+/// working directory's path inside the repository is the module path).
+pub fn config_source(rev: Option<&str>) -> anyhow::Result<ConfigSource> {
+    let Some(rev) = rev else {
+        return Ok(ConfigSource::Dir(PathBuf::from(".")));
+    };
+    let (repo, inside) = gitform_git::discover(Path::new(".")).map_err(|e| {
+        DiagnosticsError::error(
+            "No Git repository for -rev",
+            format!("{e}. The -rev option reads the configuration from a commit of the Git repository that contains the working directory."),
+        )
+    })?;
+    Ok(ConfigSource::Commit {
+        repo: repo.path().to_string_lossy().into_owned(),
+        rev: rev.to_string(),
+        path: inside,
+        workdir: PathBuf::from("."),
+    })
+}
+
+/// A run spec from the flags shared by plan, apply and destroy.
+pub fn operation_spec(op: &OperationArgs, kind: RunKind) -> anyhow::Result<RunSpec> {
+    let mut spec = RunSpec::new(
+        kind,
+        config_source(op.rev.as_deref())?,
+        state_path(op.state.as_deref()),
+    );
+    spec.vars = var_args(&op.vars);
+    spec.parallelism = op.parallelism;
+    spec.targets = op.target.clone();
+    spec.replace = op.replace.clone();
+    spec.refresh = op.refresh;
+    spec.destroy = op.destroy;
+    spec.refresh_only = op.refresh_only;
+    spec.lock = LockOptions {
+        enabled: op.lock.lock,
+        timeout: op.lock.lock_timeout,
+    };
+    Ok(spec)
+}
+
+/// Runs a spec with the CLI's hooks; a run that did not succeed becomes
+/// the command's error.
+pub fn run_cli(spec: RunSpec, ui: &Ui, quiet: bool, show_plan: bool) -> anyhow::Result<RunReport> {
+    let progress = Arc::new(Progress::new(quiet));
+    let mut hooks = CliHooks::new(ui, progress.clone(), show_plan);
+    let report = runs::execute(spec, &mut hooks, progress, Arc::new(AtomicBool::new(false)))?;
+    if report.outcome != Outcome::Success {
+        return Err(report.into_error());
+    }
+    Ok(report)
 }
 
 pub fn plan(args: &PlanArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
-    let ws = load_workspace(ui)?;
-    let state = open_state(args.op.state.as_deref())?;
-    let _lock = take_lock(
-        &state,
-        &args.op.lock,
-        args.op.state.as_deref(),
-        "OperationTypePlan",
-        ui,
-    )?;
-    let progress = Arc::new(Progress::new(args.op.json)).watch(&_lock);
-    let plan = make_plan(&ws, state, &args.op, PlanMode::Normal, ui, progress)?;
+    let spec = operation_spec(&args.op, RunKind::Plan)?;
+    let report = run_cli(spec, ui, args.op.json, !args.op.json)?;
+    let plan = report.plan.unwrap_or_default();
     if args.op.json {
         ui.println(serde_json::to_string_pretty(&planfile::to_plan_json(
             &plan,
         ))?);
-    } else {
-        ui.print(render_plan(&plan, RenderOptions { color: ui.color }));
     }
     if let Some(out) = &args.out {
         std::fs::write(out, planfile::encode(&plan)).map_err(|e| {
@@ -411,8 +443,10 @@ fn version_meta(operation: &str) -> VersionMeta {
     }
 }
 
-fn print_outcome(ui: &Ui, out: &ApplyOutcome, mode: PlanMode) {
-    let c = out.counts;
+/// "Apply complete! Resources: ..." and the outputs.
+pub fn print_outcome(ui: &Ui, report: &RunReport) {
+    let c = report.applied.unwrap_or_default();
+    let mode = report.plan.as_ref().map(|p| p.mode).unwrap_or_default();
     if mode == PlanMode::Destroy {
         ui.println(ui.colorize(&format!(
             "\n[reset][bold][green]Destroy complete! Resources: {} destroyed.[reset]",
@@ -424,9 +458,10 @@ fn print_outcome(ui: &Ui, out: &ApplyOutcome, mode: PlanMode) {
             c.add, c.change, c.destroy
         )));
     }
-    if mode != PlanMode::Destroy && out.outputs.values().any(|(v, _)| v.is_wholly_known()) {
+    let outputs = &report.outputs;
+    if mode != PlanMode::Destroy && outputs.values().any(|(v, _)| v.is_wholly_known()) {
         ui.println(ui.colorize("[reset][bold][green]\nOutputs:[reset]\n"));
-        for (name, (v, sensitive)) in out.outputs.iter().filter(|(_, (v, _))| v.is_wholly_known()) {
+        for (name, (v, sensitive)) in outputs.iter().filter(|(_, (v, _))| v.is_wholly_known()) {
             let shown = if *sensitive {
                 "<sensitive>".to_string()
             } else {
@@ -437,101 +472,41 @@ fn print_outcome(ui: &Ui, out: &ApplyOutcome, mode: PlanMode) {
     }
 }
 
-fn run_apply(
-    ws: &Workspace,
-    state: Arc<dyn StateStore>,
-    plan: Plan,
-    parallelism: usize,
-    ui: &Ui,
-    progress: Arc<Progress>,
-    operation: &str,
-) -> anyhow::Result<ExitCode> {
-    let mode = plan.mode;
-    let rt = runtime()?;
-    let terminal = ui.stdout_is_terminal;
-    let outcome = rt.block_on(with_interrupts(
-        &progress,
-        with_ticker(
-            &progress,
-            terminal,
-            operations::apply(
-                ws,
-                state,
-                plan,
-                parallelism,
-                progress.clone(),
-                version_meta(operation),
-            ),
-        ),
-    ));
-    let mut outcome = outcome;
-    if progress.lost_lock() {
-        outcome.diagnostics.push(gitform_value::Diagnostic::error(
-            "State lock lost",
-            "The state lock was force-unlocked or taken over by another process while this apply held it, so gitform stopped starting new changes. The changes that had started were recorded. Check who holds the lock before running again.",
-        ));
-    }
-    if outcome.diagnostics.has_errors() {
-        return Err(fail(outcome.diagnostics, Some(ws)));
-    }
-    if !outcome.diagnostics.is_empty() {
-        ui.diagnostics(&outcome.diagnostics, &all_files(&ws.root));
-    }
-    print_outcome(ui, &outcome, mode);
-    Ok(ExitCode::SUCCESS)
-}
-
-fn confirm(ui: &Ui, mode: PlanMode, auto_approve: bool) -> anyhow::Result<bool> {
-    if auto_approve {
-        return Ok(true);
-    }
+/// Asks before applying; `true` only for "yes".
+fn confirm(ui: &Ui, mode: PlanMode) -> bool {
     let (q, d) = if mode == PlanMode::Destroy {
         ("Do you really want to destroy all resources?", "gitform will destroy all your managed infrastructure, as shown above.\nThere is no undo. Only 'yes' will be accepted to confirm.")
     } else {
         ("Do you want to perform these actions?", "gitform will perform the actions described above.\nOnly 'yes' will be accepted to approve.")
     };
-    let answer = ui.ask(q, d)?;
-    if answer != "yes" {
-        let what = if mode == PlanMode::Destroy {
-            "Destroy"
-        } else {
-            "Apply"
-        };
-        return Err(DiagnosticsError::error(format!("{what} cancelled."), "").into());
-    }
-    Ok(true)
+    matches!(ui.ask(q, d), Ok(answer) if answer == "yes")
 }
 
 fn plan_then_apply(
     op: &OperationArgs,
     auto_approve: bool,
-    mode: PlanMode,
+    kind: RunKind,
     ui: &Ui,
-    operation: &str,
 ) -> anyhow::Result<ExitCode> {
-    let ws = load_workspace(ui)?;
-    let state = open_state(op.state.as_deref())?;
-    let _lock = take_lock(&state, &op.lock, op.state.as_deref(), operation, ui)?;
-    let progress = Arc::new(Progress::new(false)).watch(&_lock);
-    let plan = make_plan(&ws, state.clone(), op, mode, ui, progress.clone())?;
-    ui.print(render_plan(&plan, RenderOptions { color: ui.color }));
-    if !plan.has_changes() {
-        return run_apply(&ws, state, plan, op.parallelism, ui, progress, operation);
-    }
-    ui.println("");
-    confirm(ui, plan.mode, auto_approve)?;
-    run_apply(&ws, state, plan, op.parallelism, ui, progress, operation)
+    let mut spec = operation_spec(op, kind)?;
+    spec.approval = if auto_approve {
+        Approval::Auto
+    } else {
+        Approval::Ask
+    };
+    let report = run_cli(spec, ui, false, true)?;
+    print_outcome(ui, &report);
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn apply(args: &ApplyArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     let Some(file) = &args.plan_file else {
-        return plan_then_apply(
-            &args.op,
-            args.auto_approve,
-            PlanMode::Normal,
-            ui,
-            "OperationTypeApply",
-        );
+        let kind = if args.op.destroy {
+            RunKind::Destroy
+        } else {
+            RunKind::Apply
+        };
+        return plan_then_apply(&args.op, args.auto_approve, kind, ui);
     };
     let text = std::fs::read_to_string(file).map_err(|e| {
         DiagnosticsError::error(
@@ -545,35 +520,16 @@ pub fn apply(args: &ApplyArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
             format!("{}: {e}.", file.display()),
         )
     })?;
-    let ws = load_workspace(ui)?;
-    let state = open_state(args.op.state.as_deref())?;
-    let _lock = take_lock(
-        &state,
-        &args.op.lock,
-        args.op.state.as_deref(),
-        "OperationTypeApply",
-        ui,
-    )?;
-    let progress = Arc::new(Progress::new(false)).watch(&_lock);
-    run_apply(
-        &ws,
-        state,
-        plan,
-        args.op.parallelism,
-        ui,
-        progress,
-        "OperationTypeApply",
-    )
+    let mut spec = operation_spec(&args.op, RunKind::Apply)?;
+    spec.saved_plan = Some(plan);
+    spec.approval = Approval::Auto;
+    let report = run_cli(spec, ui, false, false)?;
+    print_outcome(ui, &report);
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn destroy(args: &DestroyArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
-    plan_then_apply(
-        &args.op,
-        args.auto_approve,
-        PlanMode::Destroy,
-        ui,
-        "OperationTypeApply",
-    )
+    plan_then_apply(&args.op, args.auto_approve, RunKind::Destroy, ui)
 }
 
 pub fn refresh(args: &RefreshArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
@@ -586,33 +542,11 @@ pub fn refresh(args: &RefreshArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         refresh_only: true,
         ..Default::default()
     };
-    let ws = load_workspace(ui)?;
-    let state = open_state(op.state.as_deref())?;
-    let _lock = take_lock(
-        &state,
-        &op.lock,
-        op.state.as_deref(),
-        "OperationTypeRefresh",
-        ui,
-    )?;
-    let progress = Arc::new(Progress::new(false)).watch(&_lock);
-    let plan = make_plan(
-        &ws,
-        state.clone(),
-        &op,
-        PlanMode::RefreshOnly,
-        ui,
-        progress.clone(),
-    )?;
-    run_apply(
-        &ws,
-        state,
-        plan,
-        op.parallelism,
-        ui,
-        progress,
-        "OperationTypeRefresh",
-    )
+    let mut spec = operation_spec(&op, RunKind::Refresh)?;
+    spec.approval = Approval::Auto;
+    let report = run_cli(spec, ui, false, false)?;
+    print_outcome(ui, &report);
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn show(args: &ShowArgs, ui: &Ui) -> anyhow::Result<ExitCode> {

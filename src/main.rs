@@ -11,6 +11,7 @@ mod gitops_cmds;
 mod output_cmd;
 mod provider_cmds;
 mod registry;
+mod runs;
 mod state_access;
 mod state_cmds;
 mod state_render;

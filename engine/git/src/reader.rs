@@ -19,6 +19,8 @@ pub struct CommitReader {
     commit: git2::Oid,
     tree: git2::Oid,
     base: PathBuf,
+    /// A directory path that stands for `base` (see [`CommitReader::mounted_at`]).
+    mount: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for CommitReader {
@@ -48,6 +50,7 @@ impl CommitReader {
             commit,
             tree,
             base: base.clone(),
+            mount: None,
         };
         match reader.lookup(&base) {
             Ok(Found::Dir(_)) => Ok(reader),
@@ -68,12 +71,29 @@ impl CommitReader {
         &self.base
     }
 
+    /// Makes `dir` stand for the base directory: the loader can then be
+    /// given `dir` (say the directory that `path.module` should name, like
+    /// `/var/lib/gitform/prod`) and the paths under it are read from the
+    /// commit. Relative paths keep meaning "relative to the base".
+    pub fn mounted_at(mut self, dir: &Path) -> CommitReader {
+        self.mount = Some(normalize(dir));
+        self
+    }
+
     /// The path inside the repository that `path` (relative to the base) names.
     fn in_repo(&self, path: &Path) -> io::Result<PathBuf> {
-        let joined = if path.is_absolute() {
-            path.to_path_buf()
+        let normal = normalize(path);
+        let relative = match &self.mount {
+            Some(mount) if !mount.as_os_str().is_empty() => normal
+                .strip_prefix(mount)
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| normal.clone()),
+            _ => normal,
+        };
+        let joined = if relative.is_absolute() {
+            relative
         } else {
-            normalize(&self.base.join(path))
+            normalize(&self.base.join(relative))
         };
         if joined.components().any(|c| {
             matches!(
