@@ -449,6 +449,44 @@ async fn ebs_volume_and_attachment_lifecycle() {
     let imported = env.import(A, &format!("/dev/sdh:{vid}:{iid}")).await;
     assert_eq!(attr(&imported, "id"), attr(&att, "id"));
     assert!(!env.import_error(A, "vol-only").await.is_empty());
+    // In place: force_detach only matters at destroy time.
+    let forced_config = env.config(
+        A,
+        &[
+            ("device_name", s("/dev/sdh")),
+            ("volume_id", s(&vid)),
+            ("instance_id", s(&iid)),
+            ("force_detach", Value::Bool(true)),
+        ],
+    );
+    let forced = env.apply(A, Some(&att), &forced_config).await;
+    assert_eq!(attr(&forced, "id"), attr(&att, "id"));
+    assert_eq!(forced.get_attr("force_detach"), Some(&Value::Bool(true)));
+    // Replace: another device name.
+    let moved_config = env.config(
+        A,
+        &[
+            ("device_name", s("/dev/sdj")),
+            ("volume_id", s(&vid)),
+            ("instance_id", s(&iid)),
+            ("force_detach", Value::Bool(true)),
+        ],
+    );
+    let (paths, att) = env.replace(A, &forced, &moved_config).await;
+    assert_eq!(paths, ["device_name"]);
+    let described = env
+        .ec2
+        .describe_volumes()
+        .volume_ids(&vid)
+        .send()
+        .await
+        .unwrap();
+    let devices: Vec<&str> = described.volumes()[0]
+        .attachments()
+        .iter()
+        .filter_map(|a| a.device())
+        .collect();
+    assert_eq!(devices, ["/dev/sdj"]);
     env.destroy(A, &att).await;
     let described = env
         .ec2
