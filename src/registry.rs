@@ -25,7 +25,9 @@ pub fn registry() -> ProviderRegistry {
         r.register(name, f);
     }
     r.register("aws", gitform_aws::provider);
-    let finder = Arc::new(PluginFinder::new(Path::new(".")));
+    // Absolute, so that diagnostics show where gitform looked.
+    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let finder = Arc::new(PluginFinder::new(&dir));
     let overrides = finder.clone();
     r.set_overrides(Arc::new(move |name: &str| {
         overrides.find(name, Origin::Override)

@@ -41,7 +41,7 @@ pub enum ResolveError {
     /// Nothing by that name anywhere, and nothing says it should exist.
     Unknown,
     /// The provider was found, or required, and cannot be used.
-    Failed(Diagnostic),
+    Failed(Box<Diagnostic>),
 }
 
 /// The providers gitform can start, by name (`random`, `aws`, ...).
@@ -112,7 +112,7 @@ impl ProviderRegistry {
         if let Some(finder) = &self.overrides {
             match finder(name) {
                 Found::Factory(f) => return Ok(f),
-                Found::Failed(d) => return Err(ResolveError::Failed(d)),
+                Found::Failed(d) => return Err(ResolveError::Failed(Box::new(d))),
                 Found::NotFound => {}
             }
         }
@@ -121,7 +121,7 @@ impl ProviderRegistry {
         }
         match self.plugins.as_ref().map(|finder| finder(name)) {
             Some(Found::Factory(f)) => Ok(f),
-            Some(Found::Failed(d)) => Err(ResolveError::Failed(d)),
+            Some(Found::Failed(d)) => Err(ResolveError::Failed(Box::new(d))),
             Some(Found::NotFound) | None => Err(ResolveError::Unknown),
         }
     }
@@ -136,7 +136,7 @@ impl ProviderRegistry {
             Ok(f) => Some(f),
             Err(ResolveError::Unknown) => None,
             Err(ResolveError::Failed(d)) => {
-                let d = Arc::new(d);
+                let d: Arc<Diagnostic> = Arc::from(d);
                 Some(Arc::new(move || {
                     Arc::new(UnavailableProvider {
                         diagnostic: (*d).clone(),
