@@ -130,8 +130,9 @@ pub enum DriftPolicy {
 /// attributes of these resources is expected and not reported.
 #[derive(Debug, Clone)]
 pub struct IgnoreDriftRule {
-    /// Address patterns (`local_file.stamp`, `aws_instance.*`, `*`).
-    pub resources: Vec<globset::GlobMatcher>,
+    /// Address patterns (`local_file.stamp`, `aws_instance.*`, `*`): `*`
+    /// matches any run of characters.
+    pub resources: Vec<String>,
     /// Attribute paths (`tags`, `tags.Owner`); empty means every attribute.
     pub attributes: Vec<String>,
 }
@@ -1006,22 +1007,16 @@ impl Decoder<'_> {
         };
         match items.get("resources") {
             Some(a) => {
-                for pattern in self.strings(a, diags)? {
-                    match globset::GlobBuilder::new(&pattern)
-                        .literal_separator(false)
-                        .build()
-                    {
-                        Ok(g) => rule.resources.push(g.compile_matcher()),
-                        Err(e) => {
-                            diags.push(self.invalid(
-                                a,
-                                "Invalid resource pattern",
-                                format!("{pattern:?}: {e}. Write an address such as \"local_file.stamp\", or a pattern such as \"aws_instance.*\"."),
-                            ));
-                            return None;
-                        }
-                    }
+                let patterns = self.strings(a, diags)?;
+                if patterns.is_empty() || patterns.iter().any(|p| p.trim().is_empty()) {
+                    diags.push(self.invalid(
+                        a,
+                        "Invalid resource pattern",
+                        "resources must list addresses such as \"local_file.stamp\", or patterns such as \"aws_instance.*\" (`*` matches anything), and none may be empty.".to_string(),
+                    ));
+                    return None;
                 }
+                rule.resources = patterns;
             }
             None => {
                 diags.push(

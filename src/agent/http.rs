@@ -288,7 +288,9 @@ async fn sync(api: &Api, peer: SocketAddr, name: &str, req: Request<Body>) -> Re
     api.shared.count(|c| {
         *c.sync_requests.entry(name.to_string()).or_default() += 1;
     });
-    let queued = match queue.try_send(Wake::Sync { trigger: "webhook" }) {
+    let queued = match queue.try_send(Wake::Sync {
+        trigger: crate::runs::Trigger::Webhook,
+    }) {
         Ok(()) => true,
         Err(TrySendError::Full(_)) => false,
         Err(TrySendError::Disconnected(_)) => {

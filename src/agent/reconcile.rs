@@ -16,17 +16,23 @@
 //! Every run goes through [`crate::runs::execute`], the code path the
 //! command line uses.
 
-use crate::agent::config::{
-    AgentSettings, CommitPolicy, DriftPolicy, EnvironmentConfig, IgnoreDriftRule,
-};
+use crate::agent::config::{AgentSettings, CommitPolicy, DriftPolicy, EnvironmentConfig};
 use crate::agent::journal;
 use crate::agent::schedule;
 use crate::agent::status::{CommitView, Phase, Shared};
 use crate::agent::webhook::Outbox;
+use crate::runs::{
+    self, Approval, ConfigSource, DriftFinding, DriftOptions, IgnoreDrift, Outcome, RunKind,
+    RunSpec, Trigger,
+};
+use gitform_engine::changes::{Action, ChangeCounts};
+use gitform_engine::variables::VarArg;
 use gitform_git::{CommitInfo, Repo};
 use gitform_state::GitCommit;
+use gitform_value::Value;
 use jiff::Timestamp;
 use serde_json::json;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
@@ -36,7 +42,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wake {
     /// Sync now (`trigger` is recorded with the run).
-    Sync { trigger: &'static str },
+    Sync { trigger: Trigger },
     /// Shutdown began.
     Stop,
 }
@@ -62,7 +68,7 @@ struct LoopState {
     failures: u32,
     next_sync: Instant,
     next_drift: Option<Timestamp>,
-    trigger: &'static str,
+    trigger: Trigger,
 }
 
 /// Runs the loop until shutdown.
@@ -76,7 +82,7 @@ pub fn run_environment(ctx: EnvContext, wake: Receiver<Wake>) {
         failures: 0,
         next_sync: Instant::now(),
         next_drift: None,
-        trigger: "startup",
+        trigger: Trigger::Startup,
     };
     match resume(&ctx) {
         Ok(r) => {
@@ -209,12 +215,10 @@ fn succeeded(ctx: &EnvContext, st: &mut LoopState) {
 /// Opens (or reuses) the repository and fetches the branch head.
 fn fetch(ctx: &EnvContext, st: &mut LoopState) -> Result<CommitInfo, String> {
     if st.repo.is_none() {
-        let opts = gitform_git::RepoOptions {
-            cache_dir: ctx.agent.data_dir.join("git"),
-            credentials: credentials(ctx),
-            fetch_timeout: ctx.env.fetch_timeout,
-        };
-        st.repo = Some(gitform_git::open(&ctx.env.repository, &opts).map_err(|e| e.to_string())?);
+        st.repo = Some(
+            gitform_git::open(&ctx.env.repository, &repo_options(ctx))
+                .map_err(|e| e.to_string())?,
+        );
     }
     let repo = st.repo.as_ref().ok_or("no repository")?;
     match repo.fetch(&ctx.env.branch) {
@@ -227,6 +231,34 @@ fn fetch(ctx: &EnvContext, st: &mut LoopState) -> Result<CommitInfo, String> {
     }
 }
 
+/// Options for opening the environment's repository. Mirrors of remote
+/// repositories live under `DATA_DIR/git`.
+fn repo_options(ctx: &EnvContext) -> gitform_git::RepoOptions {
+    gitform_git::RepoOptions {
+        cache_dir: mirror_cache_dir(&ctx.agent.data_dir.join("git")),
+        credentials: credentials(ctx),
+        fetch_timeout: ctx.env.fetch_timeout,
+    }
+}
+
+/// The mirror cache directory, relative to the working directory when it
+/// is inside it. gitform-git's first fetch into a new mirror takes its
+/// per-mirror mutex twice when the cache path is absolute (`open_mirror`
+/// holds it while `fetch_refspecs` takes it again under `git.path()`),
+/// which deadlocks; a relative path keeps the two keys apart until that is
+/// fixed there.
+fn mirror_cache_dir(dir: &std::path::Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            dir.strip_prefix(&cwd)
+                .ok()
+                .map(std::path::Path::to_path_buf)
+        })
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
 fn credentials(ctx: &EnvContext) -> gitform_git::Credentials {
     let mut c = gitform_git::Credentials::from_env();
     if let Some(key) = &ctx.env.ssh_key {
@@ -236,7 +268,7 @@ fn credentials(ctx: &EnvContext) -> gitform_git::Credentials {
 }
 
 fn sync_step(ctx: &EnvContext, st: &mut LoopState) {
-    let trigger = std::mem::replace(&mut st.trigger, "poll");
+    let trigger = std::mem::replace(&mut st.trigger, Trigger::Poll);
     set_phase(ctx, Phase::Fetching);
     let head = match fetch(ctx, st) {
         Ok(h) => h,
@@ -259,21 +291,7 @@ fn sync_step(ctx: &EnvContext, st: &mut LoopState) {
         succeeded(ctx, st);
         return;
     }
-    tracing::info!(commit = %head.short_sha(), message = %head.summary(), %trigger, "new commit");
-    if let Some(policy) = &ctx.env.signatures {
-        match check_signature(st, &head, &policy.trusted_keys) {
-            Ok(None) => {}
-            Ok(Some(reason)) => {
-                refuse(ctx, st, &head, trigger, &reason);
-                succeeded(ctx, st);
-                return;
-            }
-            Err(e) => {
-                failed(ctx, st, "signature check", &e);
-                return;
-            }
-        }
-    }
+    tracing::info!(commit = %head.short_sha(), message = %head.summary(), trigger = trigger.as_str(), "new commit");
     let kind = match ctx.env.on_commit {
         CommitPolicy::AutoApply => RunKind::Apply,
         CommitPolicy::PlanOnly => RunKind::Plan,
@@ -292,62 +310,30 @@ fn sync_step(ctx: &EnvContext, st: &mut LoopState) {
             } else {
                 "planned"
             };
-            send(ctx, event, &report, &head, trigger, None);
+            send(ctx, event, &report, &head, trigger);
+            succeeded(ctx, st);
+        }
+        Outcome::Refused => {
+            tracing::warn!(commit = %head.short_sha(), reason = report.error.as_deref().unwrap_or_default(), "commit refused: not applied");
+            st.processed = Some(head.sha.clone());
+            ctx.shared
+                .env(&ctx.env.name, |e| e.refused = Some(head_view.clone()));
+            send(ctx, "refused", &report, &head, trigger);
             succeeded(ctx, st);
         }
         Outcome::Cancelled => {
             tracing::info!(commit = %head.short_sha(), "run stopped by shutdown; it is taken up again at the next start");
         }
         Outcome::Failed => {
-            send(ctx, "failed", &report, &head, trigger, None);
+            send(ctx, "failed", &report, &head, trigger);
             failed(
                 ctx,
                 st,
                 kind.as_str(),
-                &report.error.clone().unwrap_or_default(),
+                report.error.as_deref().unwrap_or("the run failed"),
             );
         }
     }
-}
-
-/// `Ok(None)` when the commit is signed by a trusted key, `Ok(Some(why))`
-/// when it must be refused.
-fn check_signature(
-    st: &LoopState,
-    head: &CommitInfo,
-    trusted: &gitform_git::TrustedKeys,
-) -> Result<Option<String>, String> {
-    let repo = st.repo.as_ref().ok_or("no repository")?;
-    let status = gitform_git::verify_commit(repo, &head.sha, trusted).map_err(|e| e.to_string())?;
-    if status.is_trusted() {
-        tracing::info!(commit = %head.short_sha(), signature = %status.describe(), "signature verified");
-        Ok(None)
-    } else {
-        Ok(Some(status.describe()))
-    }
-}
-
-/// Records a refused run and announces it.
-fn refuse(ctx: &EnvContext, st: &mut LoopState, head: &CommitInfo, trigger: &str, reason: &str) {
-    tracing::warn!(commit = %head.short_sha(), reason, "commit refused: not applied");
-    let started = Instant::now();
-    let run_id = record_refusal(ctx, head, trigger, reason);
-    ctx.shared.record_run(
-        &ctx.env.name,
-        RunKind::Apply.as_str(),
-        "refused",
-        started.elapsed().as_secs_f64(),
-    );
-    st.processed = Some(head.sha.clone());
-    let view = CommitView::from_info(head);
-    ctx.shared.env(&ctx.env.name, |e| e.refused = Some(view));
-    let report = RunReport {
-        run_id,
-        outcome: Outcome::Failed,
-        error: Some(reason.to_string()),
-        ..RunReport::default()
-    };
-    send(ctx, "refused", &report, head, trigger, None);
 }
 
 fn drift_step(ctx: &EnvContext, st: &mut LoopState) {
@@ -371,76 +357,59 @@ fn drift_step(ctx: &EnvContext, st: &mut LoopState) {
         }
     };
     set_phase(ctx, Phase::CheckingDrift);
-    let report = execute(ctx, st, RunKind::Drift, &commit, "schedule");
+    let report = execute(ctx, st, RunKind::DriftCheck, &commit, Trigger::Schedule);
     ctx.shared
         .env(&ctx.env.name, |e| e.last_drift_check_at = Some(now));
     match report.outcome {
+        Outcome::Success => {}
         Outcome::Cancelled => return,
-        Outcome::Failed => {
+        Outcome::Failed | Outcome::Refused => {
             let error = report.error.clone().unwrap_or_default();
             tracing::warn!(error = %error, "drift check failed");
             ctx.shared.env(&ctx.env.name, |e| {
                 e.last_error = Some(format!("drift check: {error}"))
             });
-            send(ctx, "failed", &report, &commit, "schedule", None);
+            send(ctx, "failed", &report, &commit, Trigger::Schedule);
             return;
         }
-        Outcome::Success => {}
     }
-    let findings = filter_drift(&report.drift, &ctx.env.ignore_drift);
-    let count = findings.len();
+    let count = report.drifted_resources;
     ctx.shared
         .env(&ctx.env.name, |e| e.drifted_resources = count);
-    if findings.is_empty() {
-        tracing::info!(ignored = report.drift.len(), "no drift");
+    if count == 0 {
+        tracing::info!("no drift");
         return;
     }
     ctx.shared.count(|c| {
         *c.drift_detected.entry(ctx.env.name.clone()).or_default() += 1;
         *c.drifted_resources.entry(ctx.env.name.clone()).or_default() += count as u64;
     });
-    let addresses: Vec<&str> = findings.iter().map(|f| f.address.as_str()).collect();
+    let addresses: Vec<&str> = report.drift.iter().map(|f| f.address.as_str()).collect();
     tracing::warn!(resources = ?addresses, policy = ?ctx.env.on_drift, "drift found");
     if ctx.env.on_drift == DriftPolicy::Ignore {
         return;
     }
-    send(ctx, "drift", &report, &commit, "schedule", Some(&findings));
-    if ctx.env.on_drift != DriftPolicy::Revert {
+    send(ctx, "drift", &report, &commit, Trigger::Schedule);
+    if ctx.env.on_drift != DriftPolicy::Revert || ctx.stop.load(Ordering::SeqCst) {
         return;
     }
-    if ctx.stop.load(Ordering::SeqCst) {
-        return;
-    }
-    set_phase(ctx, Phase::Applying);
-    let revert = execute(ctx, st, RunKind::Apply, &commit, "drift-revert");
+    let mut revert = execute(ctx, st, RunKind::Apply, &commit, Trigger::DriftRevert);
+    // The webhook names what was reverted.
+    revert.drift = report.drift.clone();
     match revert.outcome {
         Outcome::Success => {
             tracing::info!(commit = %commit.short_sha(), "drift reverted");
             ctx.shared.env(&ctx.env.name, |e| e.drifted_resources = 0);
-            send(
-                ctx,
-                "reverted",
-                &revert,
-                &commit,
-                "drift-revert",
-                Some(&findings),
-            );
+            send(ctx, "reverted", &revert, &commit, Trigger::DriftRevert);
         }
         Outcome::Cancelled => {}
-        Outcome::Failed => {
+        Outcome::Failed | Outcome::Refused => {
             let error = revert.error.clone().unwrap_or_default();
             tracing::warn!(error = %error, "reverting drift failed");
             ctx.shared.env(&ctx.env.name, |e| {
                 e.last_error = Some(format!("revert: {error}"))
             });
-            send(
-                ctx,
-                "failed",
-                &revert,
-                &commit,
-                "drift-revert",
-                Some(&findings),
-            );
+            send(ctx, "failed", &revert, &commit, Trigger::DriftRevert);
         }
     }
 }
@@ -448,101 +417,50 @@ fn drift_step(ctx: &EnvContext, st: &mut LoopState) {
 /// The commit's details, from the repository (opened if needed).
 fn resolve(ctx: &EnvContext, st: &mut LoopState, sha: &str) -> Result<CommitInfo, String> {
     if st.repo.is_none() {
-        let opts = gitform_git::RepoOptions {
-            cache_dir: ctx.agent.data_dir.join("git"),
-            credentials: credentials(ctx),
-            fetch_timeout: ctx.env.fetch_timeout,
-        };
-        st.repo = Some(gitform_git::open(&ctx.env.repository, &opts).map_err(|e| e.to_string())?);
+        st.repo = Some(
+            gitform_git::open(&ctx.env.repository, &repo_options(ctx))
+                .map_err(|e| e.to_string())?,
+        );
     }
     let repo = st.repo.as_ref().ok_or("no repository")?;
     repo.resolve(sha).map_err(|e| e.to_string())
 }
 
-/// One drift finding: a resource changed (or deleted) outside gitform.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub address: String,
-    /// `update` (attributes changed) or `delete` (the object is gone).
-    pub change: String,
-    pub attributes: Vec<AttrDrift>,
-}
-
-/// One attribute of a finding.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AttrDrift {
-    /// Dotted path, e.g. `tags.Owner`.
-    pub path: String,
-    pub from: serde_json::Value,
-    pub to: serde_json::Value,
-}
-
-/// Drops what `ignore_drift` rules cover: an attribute is ignored if a rule
-/// matching the resource lists it (or a parent of it); a rule without
-/// attributes ignores the whole resource. A deleted object is ignored only
-/// by a rule without attributes. A finding left with no attributes goes.
-pub fn filter_drift(findings: &[Finding], rules: &[IgnoreDriftRule]) -> Vec<Finding> {
-    let mut out = Vec::new();
+/// Drift findings grouped by resource, as webhooks carry them: each
+/// resource with `change` (`update`, or `delete` when the object is gone)
+/// and its attributes' recorded (`from`) and live (`to`) values.
+pub fn drift_json(findings: &[DriftFinding]) -> serde_json::Value {
+    let mut out: Vec<serde_json::Value> = Vec::new();
+    let mut by_resource: std::collections::BTreeMap<&str, Vec<&DriftFinding>> =
+        std::collections::BTreeMap::new();
     for f in findings {
-        let matching: Vec<&IgnoreDriftRule> = rules
+        by_resource.entry(f.address.as_str()).or_default().push(f);
+    }
+    for (address, items) in by_resource {
+        let deleted = items.iter().any(|f| f.path.is_empty() && f.after.is_none());
+        let attributes: Vec<serde_json::Value> = items
             .iter()
-            .filter(|r| r.resources.iter().any(|g| g.is_match(&f.address)))
-            .collect();
-        if matching.iter().any(|r| r.attributes.is_empty()) {
-            continue;
-        }
-        if f.change == "delete" || matching.is_empty() {
-            out.push(f.clone());
-            continue;
-        }
-        let covered = |path: &str| {
-            matching.iter().any(|r| {
-                r.attributes.iter().any(|a| {
-                    path == a
-                        || path
-                            .strip_prefix(a.as_str())
-                            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+            .filter(|f| !f.path.is_empty())
+            .map(|f| {
+                json!({
+                    "path": f.path,
+                    "from": f.before,
+                    "to": f.after,
+                    "sensitive": f.sensitive,
                 })
             })
-        };
-        let attributes: Vec<AttrDrift> = f
-            .attributes
-            .iter()
-            .filter(|a| !covered(&a.path))
-            .cloned()
             .collect();
-        if attributes.is_empty() && !f.attributes.is_empty() {
-            continue;
-        }
-        out.push(Finding {
-            attributes,
-            ..f.clone()
-        });
+        out.push(json!({
+            "resource": address,
+            "change": if deleted { "delete" } else { "update" },
+            "attributes": attributes,
+        }));
     }
-    out
-}
-
-fn finding_json(f: &Finding) -> serde_json::Value {
-    json!({
-        "resource": f.address,
-        "change": f.change,
-        "attributes": f.attributes.iter().map(|a| json!({
-            "path": a.path,
-            "from": a.from,
-            "to": a.to,
-        })).collect::<Vec<_>>(),
-    })
+    serde_json::Value::Array(out)
 }
 
 /// Queues the webhook of `event`.
-fn send(
-    ctx: &EnvContext,
-    event: &str,
-    report: &RunReport,
-    commit: &CommitInfo,
-    trigger: &str,
-    findings: Option<&[Finding]>,
-) {
+fn send(ctx: &EnvContext, event: &str, report: &Report, commit: &CommitInfo, trigger: Trigger) {
     if ctx.env.webhooks.is_empty() {
         return;
     }
@@ -552,9 +470,9 @@ fn send(
         "repository": gitform_git::redact_url(&ctx.env.repository),
         "branch": ctx.env.branch,
         "path": ctx.env.path,
-        "trigger": trigger,
+        "trigger": trigger.as_str(),
         "run_id": report.run_id,
-        "kind": report.kind.map(RunKind::as_str),
+        "kind": report.kind.as_str(),
         "outcome": report.outcome.as_str(),
         "error": report.error,
         "commit": {
@@ -569,7 +487,7 @@ fn send(
             "change": report.counts.change,
             "destroy": report.counts.destroy,
         },
-        "drift": findings.map(|fs| fs.iter().map(finding_json).collect::<Vec<_>>()),
+        "drift": (!report.drift.is_empty()).then(|| drift_json(&report.drift)),
         "plan": report.plan_text,
         "timestamp": Timestamp::now().to_string(),
     });
@@ -578,56 +496,116 @@ fn send(
 }
 
 // ---------------------------------------------------------------------------
-// Runs: the one code path shared with the command line.
+// Runs: the one code path shared with the command line (`crate::runs`).
 
-/// The runs the agent starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunKind {
-    Apply,
-    Plan,
-    Drift,
-}
-
-impl RunKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunKind::Apply => "apply",
-            RunKind::Plan => "plan",
-            RunKind::Drift => "drift-check",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Outcome {
-    Success,
-    #[default]
-    Failed,
-    /// Stopped by shutdown.
-    Cancelled,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Failed => "failed",
-            Outcome::Cancelled => "cancelled",
-        }
-    }
-}
-
-/// What the agent needs to know about a finished run.
-#[derive(Debug, Clone, Default)]
-pub struct RunReport {
-    pub run_id: Option<i64>,
-    pub kind: Option<RunKind>,
-    pub outcome: Outcome,
-    pub error: Option<String>,
-    pub counts: gitform_state::RunCounts,
-    pub drift: Vec<Finding>,
+/// What the loop keeps of a run's report.
+#[derive(Debug)]
+struct Report {
+    run_id: Option<i64>,
+    kind: RunKind,
+    outcome: Outcome,
+    error: Option<String>,
+    counts: ChangeCounts,
+    drift: Vec<DriftFinding>,
+    drifted_resources: usize,
     /// The plan as `gitform plan` prints it (no colour).
-    pub plan_text: Option<String>,
+    plan_text: Option<String>,
+}
+
+/// Logs each resource change of an agent run.
+struct LogObserver;
+
+impl gitform_engine::Observer for LogObserver {
+    fn started(&self, addr: &gitform_engine::address::InstanceAddr, action: Action) {
+        tracing::debug!(resource = %addr, action = action.as_str(), "change started");
+    }
+
+    fn finished(
+        &self,
+        addr: &gitform_engine::address::InstanceAddr,
+        action: Action,
+        ok: bool,
+        elapsed: std::time::Duration,
+        _id: Option<&str>,
+    ) {
+        tracing::info!(
+            resource = %addr,
+            action = action.as_str(),
+            ok,
+            elapsed_ms = elapsed.as_millis() as u64,
+            "change finished"
+        );
+    }
+}
+
+/// Where the run reads the commit from: the mirror of a remote, or the
+/// local repository itself.
+fn repo_location(ctx: &EnvContext, st: &LoopState) -> String {
+    match &st.repo {
+        Some(r) if r.is_mirror() => r.path().to_string_lossy().into_owned(),
+        _ => ctx.env.repository.clone(),
+    }
+}
+
+/// The spec of an agent run of `kind` for `commit`.
+fn spec(
+    ctx: &EnvContext,
+    st: &LoopState,
+    kind: RunKind,
+    commit: &CommitInfo,
+    trigger: Trigger,
+) -> RunSpec {
+    let env = &ctx.env;
+    let workdir = ctx.agent.data_dir.join(&env.name);
+    let source = ConfigSource::Commit {
+        repo: repo_location(ctx, st),
+        rev: commit.sha.clone(),
+        path: PathBuf::from(&env.path),
+        workdir,
+    };
+    let mut spec = RunSpec::new(kind, source, env.state.clone());
+    spec.environment = Some(env.name.clone());
+    spec.trigger = trigger;
+    spec.parallelism = env.parallelism;
+    spec.approval = match env.on_commit {
+        CommitPolicy::PlanOnly if kind == RunKind::Plan => Approval::PlanOnly,
+        _ => Approval::Auto,
+    };
+    spec.vars = env
+        .variables
+        .iter()
+        .map(|(name, value)| VarArg::Var(format!("{name}={}", var_text(value))))
+        .collect();
+    if let Some(file) = &env.var_file {
+        spec.vars.push(VarArg::File(file.clone()));
+    }
+    spec.drift = DriftOptions {
+        ignore: env
+            .ignore_drift
+            .iter()
+            .flat_map(|r| {
+                r.resources.iter().map(|address| IgnoreDrift {
+                    address: address.clone(),
+                    attributes: r.attributes.clone(),
+                })
+            })
+            .collect(),
+    };
+    // Commits are checked before they are planned; drift checks and
+    // reverts use a commit that was checked when it was deployed.
+    if matches!(kind, RunKind::Apply | RunKind::Plan) && trigger != Trigger::DriftRevert {
+        spec.require_signature = env.signatures.as_ref().map(|s| s.trusted_keys.clone());
+    }
+    spec
+}
+
+/// A variable's value as `-var NAME=VALUE` takes it: strings raw, other
+/// values as HCL (JSON is HCL).
+fn var_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => gitform_value::json::to_json_string(other).unwrap_or_default(),
+    }
 }
 
 /// Runs `kind` for `commit` through the run API, and counts it.
@@ -636,19 +614,52 @@ fn execute(
     st: &mut LoopState,
     kind: RunKind,
     commit: &CommitInfo,
-    trigger: &str,
-) -> RunReport {
+    trigger: Trigger,
+) -> Report {
     set_phase(
         ctx,
         match kind {
-            RunKind::Drift => Phase::CheckingDrift,
+            RunKind::DriftCheck => Phase::CheckingDrift,
             RunKind::Plan => Phase::Planning,
-            RunKind::Apply => Phase::Applying,
+            _ => Phase::Applying,
         },
     );
+    if let Some(dir) = ctx.env.state.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::create_dir_all(ctx.agent.data_dir.join(&ctx.env.name));
     let started = Instant::now();
-    let mut report = run_api::execute(ctx, st.repo.as_ref(), kind, commit, trigger);
-    report.kind = Some(kind);
+    let spec = spec(ctx, st, kind, commit, trigger);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runs::execute(
+            spec,
+            &mut runs::NoHooks,
+            Arc::new(LogObserver),
+            ctx.stop.clone(),
+        )
+    }));
+    let report = match result {
+        Ok(Ok(r)) => Report {
+            run_id: Some(r.run_id),
+            kind,
+            outcome: r.outcome,
+            error: r.error.clone(),
+            counts: r.applied.unwrap_or(r.planned),
+            drift: r.drift,
+            drifted_resources: r.drifted_resources,
+            plan_text: r.plan.as_ref().map(|p| {
+                gitform_engine::render::render_plan(
+                    p,
+                    gitform_engine::render::RenderOptions { color: false },
+                )
+            }),
+        },
+        Ok(Err(e)) => failure(kind, format!("{e:#}")),
+        Err(_) => failure(
+            kind,
+            "the run panicked (a gitform bug); see the log".to_string(),
+        ),
+    };
     ctx.shared.record_run(
         &ctx.env.name,
         kind.as_str(),
@@ -658,48 +669,30 @@ fn execute(
     tracing::info!(
         kind = kind.as_str(),
         commit = %commit.short_sha(),
+        trigger = trigger.as_str(),
         outcome = report.outcome.as_str(),
         add = report.counts.add,
         change = report.counts.change,
         destroy = report.counts.destroy,
-        drift = report.drift.len(),
+        drifted = report.drifted_resources,
         run_id = report.run_id,
+        error = report.error.as_deref(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "run finished"
     );
     report
 }
 
-fn record_refusal(ctx: &EnvContext, head: &CommitInfo, trigger: &str, reason: &str) -> Option<i64> {
-    run_api::record_refusal(ctx, head, trigger, reason)
-}
-
-mod run_api {
-    //! Adapter over `crate::runs` (filled in when the run API lands).
-    use super::*;
-
-    pub fn execute(
-        ctx: &EnvContext,
-        repo: Option<&Repo>,
-        kind: RunKind,
-        commit: &CommitInfo,
-        trigger: &str,
-    ) -> RunReport {
-        let _ = (ctx, repo, kind, commit, trigger);
-        RunReport {
-            error: Some("the run API is not available in this build".to_string()),
-            ..RunReport::default()
-        }
-    }
-
-    pub fn record_refusal(
-        ctx: &EnvContext,
-        head: &CommitInfo,
-        trigger: &str,
-        reason: &str,
-    ) -> Option<i64> {
-        let _ = (ctx, head, trigger, reason);
-        None
+fn failure(kind: RunKind, error: String) -> Report {
+    Report {
+        run_id: None,
+        kind,
+        outcome: Outcome::Failed,
+        error: Some(error),
+        counts: ChangeCounts::default(),
+        drift: Vec::new(),
+        drifted_resources: 0,
+        plan_text: None,
     }
 }
 
@@ -707,103 +700,58 @@ mod run_api {
 mod tests {
     use super::*;
 
-    fn rule(resources: &[&str], attributes: &[&str]) -> IgnoreDriftRule {
-        IgnoreDriftRule {
-            resources: resources
-                .iter()
-                .map(|r| globset::Glob::new(r).unwrap().compile_matcher())
-                .collect(),
-            attributes: attributes.iter().map(|a| a.to_string()).collect(),
-        }
-    }
-
-    fn finding(address: &str, change: &str, paths: &[&str]) -> Finding {
-        Finding {
+    fn finding(address: &str, path: &str, before: Value, after: Option<Value>) -> DriftFinding {
+        DriftFinding {
             address: address.to_string(),
-            change: change.to_string(),
-            attributes: paths
-                .iter()
-                .map(|p| AttrDrift {
-                    path: p.to_string(),
-                    from: json!(1),
-                    to: json!(2),
-                })
-                .collect(),
+            path: path.to_string(),
+            before: Some(gitform_value::json::to_json(&before).unwrap()),
+            after: after.map(|a| gitform_value::json::to_json(&a).unwrap()),
+            sensitive: false,
         }
-    }
-
-    fn summary(fs: &[Finding]) -> Vec<String> {
-        fs.iter()
-            .map(|f| {
-                let paths: Vec<&str> = f.attributes.iter().map(|a| a.path.as_str()).collect();
-                format!("{} {} [{}]", f.address, f.change, paths.join(","))
-            })
-            .collect()
     }
 
     #[test]
-    fn ignore_drift_rules() {
+    fn drift_is_grouped_by_resource() {
         let findings = vec![
             finding(
                 "aws_instance.web",
-                "update",
-                &["tags.Owner", "instance_type"],
+                "instance_type",
+                Value::string("t3.micro"),
+                Some(Value::string("t3.large")),
             ),
-            finding("aws_instance.db", "update", &["tags"]),
-            finding("aws_autoscaling_group.app", "update", &["desired_capacity"]),
-            finding("local_file.stamp", "delete", &[]),
-            finding("module.net.aws_vpc.main", "update", &["tags_all[\"x\"]"]),
+            finding("aws_instance.web", "tags.Owner", Value::string("ops"), None),
+            finding("local_file.motd", "", Value::string("whole object"), None),
         ];
-        let cases: Vec<(&str, Vec<IgnoreDriftRule>, Vec<&str>)> = vec![
+        assert_eq!(
+            drift_json(&findings),
+            json!([
+                {
+                    "resource": "aws_instance.web",
+                    "change": "update",
+                    "attributes": [
+                        {"path": "instance_type", "from": "t3.micro", "to": "t3.large", "sensitive": false},
+                        {"path": "tags.Owner", "from": "ops", "to": null, "sensitive": false},
+                    ],
+                },
+                {"resource": "local_file.motd", "change": "delete", "attributes": []},
+            ])
+        );
+    }
+
+    #[test]
+    fn variables_as_var_arguments() {
+        let cases = [
+            (Value::string("eu-west-1"), "eu-west-1"),
+            (Value::string("with \"quotes\""), "with \"quotes\""),
+            (Value::int(3), "3"),
+            (Value::Bool(true), "true"),
             (
-                "no rules",
-                vec![],
-                vec![
-                    "aws_instance.web update [tags.Owner,instance_type]",
-                    "aws_instance.db update [tags]",
-                    "aws_autoscaling_group.app update [desired_capacity]",
-                    "local_file.stamp delete []",
-                    "module.net.aws_vpc.main update [tags_all[\"x\"]]",
-                ],
-            ),
-            (
-                "a parent path covers its children; other attributes stay",
-                vec![rule(&["aws_instance.*"], &["tags"])],
-                vec![
-                    "aws_instance.web update [instance_type]",
-                    "aws_autoscaling_group.app update [desired_capacity]",
-                    "local_file.stamp delete []",
-                    "module.net.aws_vpc.main update [tags_all[\"x\"]]",
-                ],
-            ),
-            (
-                "a rule without attributes drops the resource, deletions too",
-                vec![
-                    rule(&["aws_autoscaling_group.app", "local_file.*"], &[]),
-                    rule(&["*"], &["tags_all"]),
-                ],
-                vec![
-                    "aws_instance.web update [tags.Owner,instance_type]",
-                    "aws_instance.db update [tags]",
-                ],
-            ),
-            (
-                "an attribute rule does not hide a deletion; prefixes need a separator",
-                vec![
-                    rule(&["local_file.stamp"], &["content"]),
-                    rule(&["*"], &["tag"]),
-                ],
-                vec![
-                    "aws_instance.web update [tags.Owner,instance_type]",
-                    "aws_instance.db update [tags]",
-                    "aws_autoscaling_group.app update [desired_capacity]",
-                    "local_file.stamp delete []",
-                    "module.net.aws_vpc.main update [tags_all[\"x\"]]",
-                ],
+                Value::Tuple(vec![Value::string("a"), Value::string("b")]),
+                r#"["a","b"]"#,
             ),
         ];
-        for (name, rules, want) in cases {
-            assert_eq!(summary(&filter_drift(&findings, &rules)), want, "{name}");
+        for (v, want) in cases {
+            assert_eq!(var_text(&v), want);
         }
     }
 }
