@@ -56,6 +56,8 @@ pub struct ProviderConfig {
     pub token: Option<String>,
     /// `endpoints { ec2 = "..." }`.
     pub ec2_endpoint: Option<String>,
+    /// `endpoints { sts = "..." }`, for the account id lookup.
+    pub sts_endpoint: Option<String>,
     pub skip_credentials_validation: bool,
     pub skip_requesting_account_id: bool,
     pub skip_metadata_api_check: bool,
@@ -637,12 +639,15 @@ pub fn decode(v: &Value) -> (Option<ProviderConfig>, Vec<Diagnostic>) {
             "access_key and secret_key must be set together (or neither, to use the default credential chain).".to_string(),
         ));
     }
-    let ec2_endpoint = v
-        .get_attr("endpoints")
-        .and_then(Value::as_elements)
-        .unwrap_or(&[])
-        .iter()
-        .find_map(|e| text(e, "ec2"));
+    let endpoint = |service: &str| {
+        v.get_attr("endpoints")
+            .and_then(Value::as_elements)
+            .unwrap_or(&[])
+            .iter()
+            .find_map(|e| text(e, service))
+    };
+    let ec2_endpoint = endpoint("ec2");
+    let sts_endpoint = endpoint("sts");
     if let Some(ep) = &ec2_endpoint {
         if !(ep.starts_with("http://") || ep.starts_with("https://")) {
             diags.push(attr_error(
@@ -683,6 +688,7 @@ pub fn decode(v: &Value) -> (Option<ProviderConfig>, Vec<Diagnostic>) {
         secret_key,
         token: text(v, "token"),
         ec2_endpoint,
+        sts_endpoint,
         skip_credentials_validation: flag(v, "skip_credentials_validation"),
         skip_requesting_account_id: flag(v, "skip_requesting_account_id"),
         skip_metadata_api_check,
@@ -803,6 +809,11 @@ pub async fn connect(cfg: &ProviderConfig) -> Result<Session, Error> {
     if !cfg.skip_credentials_validation {
         validate_credentials(&sdk).await?;
     }
+    let account_id = if cfg.skip_requesting_account_id {
+        String::new()
+    } else {
+        account_id(&sdk, cfg.sts_endpoint.as_deref()).await?
+    };
     let counters = Arc::new(Counters::default());
     let partition = PARTITIONS.fetch_add(1, Ordering::Relaxed);
     let mut builder = aws_sdk_ec2::config::Builder::from(&sdk)
@@ -820,10 +831,38 @@ pub async fn connect(cfg: &ProviderConfig) -> Result<Session, Error> {
     Ok(Session {
         ec2: aws_sdk_ec2::Client::from_conf(builder.build()),
         region,
+        account_id,
         tags: cfg.tags.clone(),
         counters,
         stopped: Default::default(),
     })
+}
+
+/// The account id of the credentials (STS GetCallerIdentity), as
+/// hashicorp/aws looks it up for ARNs.
+async fn account_id(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> Result<String, Error> {
+    let mut builder = aws_sdk_sts::config::Builder::from(sdk);
+    if let Some(ep) = endpoint {
+        builder = builder.endpoint_url(ep);
+    }
+    let sts = aws_sdk_sts::Client::from_conf(builder.build());
+    let call = sts.get_caller_identity().send();
+    match tokio::time::timeout(CREDENTIALS_TIMEOUT, call).await {
+        Ok(Ok(out)) => Ok(out.account().unwrap_or_default().to_string()),
+        Ok(Err(e)) => Err(Error::Invalid {
+            summary: "Retrieving AWS account details failed".into(),
+            detail: format!(
+                "STS GetCallerIdentity: {}\n\nSet skip_requesting_account_id = true in the provider block to go without it (ARNs that need the account id are then left without one).",
+                aws_sdk_ec2::error::DisplayErrorContext(&e)
+            ),
+            path: None,
+        }),
+        Err(_) => Err(Error::Invalid {
+            summary: "Retrieving AWS account details failed".into(),
+            detail: format!("STS GetCallerIdentity took longer than {CREDENTIALS_TIMEOUT:?}. Set skip_requesting_account_id = true to go without it."),
+            path: None,
+        }),
+    }
 }
 
 async fn validate_credentials(sdk: &aws_config::SdkConfig) -> Result<(), Error> {

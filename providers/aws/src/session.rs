@@ -15,6 +15,9 @@ pub struct Session {
     pub ec2: aws_sdk_ec2::Client,
     /// The region calls go to (ARNs are built with it).
     pub region: String,
+    /// The account id of the credentials; empty with
+    /// `skip_requesting_account_id`.
+    pub account_id: String,
     /// `default_tags` and `ignore_tags` of the provider block.
     pub tags: TagConfig,
     pub counters: Arc<Counters>,

@@ -116,10 +116,7 @@ fn state(cx: &Ctx<'_>, a: &Address, prior: &Value) -> Value {
     );
     m.insert(
         "arn".into(),
-        Value::from(cx.arn(
-            a.network_interface_owner_id().unwrap_or(""),
-            &format!("elastic-ip/{id}"),
-        )),
+        Value::from(cx.arn(&cx.session.account_id, &format!("elastic-ip/{id}"))),
     );
     for name in [
         "address",
