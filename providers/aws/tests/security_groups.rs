@@ -576,6 +576,16 @@ async fn vpc_security_group_rules_lifecycle() {
         rules_of(&env, &a_id).await,
         [rule("I10.0.0.0/8", 80, 80, "tcp")].into()
     );
+    // The group, with no inline rules, leaves the rule resources' rules
+    // alone: its refresh shows them, its plan changes nothing.
+    let group_config = env.config(SG, &[("name", s("a")), ("vpc_id", s(&vpc))]);
+    let a_read = env.read_one(SG, &a).await.expect("group");
+    assert_eq!(changed_attrs(&a, &a_read), ["ingress"]);
+    let plan = env.plan(SG, Some(&a_read), &group_config).await;
+    assert_eq!(
+        changed_attrs(&a_read, plan.planned_state.as_ref().unwrap()),
+        Vec::<String>::new()
+    );
 
     // In place: port and tag (ModifySecurityGroupRules, CreateTags).
     let moved = env

@@ -277,12 +277,32 @@ impl Resource for Group {
         Some(TIMEOUTS)
     }
 
+    /// As in hashicorp/aws, where `ingress` and `egress` are optional and
+    /// computed: a group with no blocks of a direction leaves that
+    /// direction's rules alone (they may belong to `aws_security_group_rule`
+    /// or `aws_vpc_security_group_*_rule` resources), except at create,
+    /// where AWS's default egress rule is removed all the same.
+    ///
     /// Rule blocks that mean the same rules as the prior ones take their
     /// shape (`null` and `[]`, `"all"` and `"-1"`), so that an unchanged
     /// configuration plans no change.
     fn plan(&self, p: &mut Planning<'_>) {
         let own_id = p.prior.and_then(|v| non_empty(v, "id"));
         for dir in ["ingress", "egress"] {
+            let unconfigured = p
+                .config
+                .get_attr(dir)
+                .is_none_or(|v| v.is_null() || v.as_elements().is_some_and(<[Value]>::is_empty));
+            if let (true, Some(prior), true) =
+                (unconfigured, p.prior, p.requires_replace.is_empty())
+            {
+                let kept = prior
+                    .get_attr(dir)
+                    .cloned()
+                    .unwrap_or(Value::Set(Vec::new()));
+                p.set(dir, kept);
+                continue;
+            }
             if let Some(v) = p.planned.get_attr(dir) {
                 let aligned = rules::align_blocks(v, p.prior.and_then(|x| x.get_attr(dir)), own_id);
                 p.set(dir, aligned);
