@@ -59,6 +59,17 @@ struct Args {
     /// Kill a step that runs longer than this.
     #[arg(long, default_value_t = 3600)]
     timeout_secs: u64,
+    /// Fraction of EC2 calls the proxy answers with RequestLimitExceeded or
+    /// a plain 503 instead of forwarding them (0 for a clean measurement).
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Seed of the fault choice.
+    #[arg(long, default_value_t = 1)]
+    fault_seed: u64,
+    /// An extra line for the `provider "aws"` block, e.g.
+    /// `retry_mode = "standard"` (repeatable; both tools get it).
+    #[arg(long = "provider-arg")]
+    provider_args: Vec<String>,
     /// Which tools to run: gitform, terraform, or both (comma-separated).
     /// Terraform runs only when `--terraform` finds it.
     #[arg(long, value_delimiter = ',', default_value = "gitform,terraform")]
@@ -138,7 +149,11 @@ fn kinds_text(live: &BTreeMap<String, usize>) -> String {
 }
 
 /// The benchmark configuration for `k`.
-fn config(k: usize) -> String {
+fn config(k: usize, provider_args: &[String]) -> String {
+    let extra: String = provider_args
+        .iter()
+        .map(|a| format!("  {}\n", a.trim()))
+        .collect();
     // /24 subnets while they fit in the /16, smaller ones beyond.
     let newbits = (usize::BITS - (k.max(2) - 1).leading_zeros()).max(8);
     format!(
@@ -157,7 +172,7 @@ provider "aws" {{
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
-
+{extra}
   default_tags {{
     tags = {{
       Project = "{PROJECT}"
@@ -388,14 +403,14 @@ fn first_line(program: &Path, arg: &str) -> String {
 fn run_tool(tool: Tool, program: &Path, args: &Args, root: &Path) -> Result<ToolRun> {
     let dir = root.join(tool.name());
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("main.tf"), config(args.k))?;
+    std::fs::write(dir.join("main.tf"), config(args.k, &args.provider_args))?;
     // A fresh moto per tool, so both start from the same state and size.
     let moto = Moto::start().map_err(|e| anyhow::anyhow!("{e}"))?;
     let account_id = account::unique_id();
     let proxy = Proxy::start(ProxyConfig {
         upstream: moto.addr(),
         account_id: Some(account_id.clone()),
-        faults: Faults::none(),
+        faults: Faults::throttle(args.fault_rate, args.fault_seed),
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut env: Vec<(String, String)> = proxy
@@ -548,11 +563,19 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
         "## EC2 against moto: K = {}, {resources} resources ({date})\n",
         args.k
     );
+    if args.fault_rate > 0.0 {
+        let _ = writeln!(
+            md,
+            "With {:.0}% of the calls answered RequestLimitExceeded or 503 by the proxy (seed {}).\n",
+            args.fault_rate * 100.0,
+            args.fault_seed
+        );
+    }
     let _ = writeln!(
         md,
-        "| tool | step | resources | time (s) | EC2 API calls | busiest calls | result |"
+        "| tool | step | resources | time (s) | EC2 API calls | faults injected | busiest calls | result |"
     );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---|---|");
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---|---|");
     for run in runs {
         for s in &run.steps {
             let result = if s.ok {
@@ -562,11 +585,12 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
             };
             let _ = writeln!(
                 md,
-                "| {} | {} | {resources} | {:.2} | {} | {} | {result} |",
+                "| {} | {} | {resources} | {:.2} | {} | {} | {} | {result} |",
                 run.tool.name(),
                 s.name,
                 s.seconds,
                 s.counts.calls(),
+                s.counts.faulted(),
                 top_actions(&s.counts, 4),
             );
         }
@@ -631,6 +655,9 @@ fn to_json(args: &Args, runs: &[ToolRun], date: &str) -> serde_json::Value {
         "k": args.k,
         "resources": 4 * args.k + 3,
         "parallelism": args.parallelism,
+        "fault_rate": args.fault_rate,
+        "fault_seed": args.fault_seed,
+        "provider_args": args.provider_args,
         "cpus": std::thread::available_parallelism().map(|n| n.get()).ok(),
         "tools": runs.iter().map(|r| json!({
             "tool": r.tool.name(),
@@ -646,6 +673,7 @@ fn to_json(args: &Args, runs: &[ToolRun], date: &str) -> serde_json::Value {
                 "ok": s.ok,
                 "note": s.note,
                 "ec2_calls": s.counts.calls(),
+                "faults_injected": s.counts.faulted(),
                 "by_action": s.counts.actions.iter()
                     .map(|(a, c)| (a.clone(), json!(c.calls)))
                     .collect::<serde_json::Map<_, _>>(),
@@ -667,6 +695,9 @@ fn main() -> ExitCode {
 
 fn real_main() -> Result<bool> {
     let args = Args::parse();
+    if !(0.0..1.0).contains(&args.fault_rate) {
+        bail!("--fault-rate must be at least 0 and below 1");
+    }
     if !(1..=4096).contains(&args.k) {
         bail!("--k must be between 1 and 4096 (got {})", args.k);
     }
@@ -724,7 +755,15 @@ fn real_main() -> Result<bool> {
     let md = markdown(&args, &runs, &date);
     let json = to_json(&args, &runs, &date);
     std::fs::create_dir_all(&args.out)?;
-    let stem = args.out.join(format!("aws-k{}", args.k));
+    let stem = if args.fault_rate > 0.0 {
+        args.out.join(format!(
+            "aws-k{}-faults{:.0}",
+            args.k,
+            args.fault_rate * 100.0
+        ))
+    } else {
+        args.out.join(format!("aws-k{}", args.k))
+    };
     std::fs::write(stem.with_extension("md"), &md)?;
     std::fs::write(
         stem.with_extension("json"),
@@ -753,7 +792,7 @@ mod tests {
     #[test]
     fn the_config_has_4k_plus_3_resources_and_fitting_subnets() {
         for (k, newbits) in [(1, 8), (10, 8), (256, 8), (257, 9), (1000, 10), (4096, 12)] {
-            let c = config(k);
+            let c = config(k, &[]);
             assert!(c.contains(&format!("default = {k}\n")), "{k}");
             assert!(
                 c.contains(&format!(
