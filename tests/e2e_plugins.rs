@@ -307,3 +307,104 @@ fn python_example_config_lifecycle() {
     let left: Vec<_> = std::fs::read_dir(w.path().join("notes")).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// The code blocks of `docs/providers/authoring.md` marked
+/// `<!-- file: PATH -->`, by path, in order.
+fn doc_blocks(doc: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        let Some(path) = line
+            .strip_prefix("<!-- file: ")
+            .and_then(|l| l.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        let fence = lines.next().unwrap_or_default();
+        assert!(
+            fence.starts_with("```"),
+            "{path}: no code block after the marker"
+        );
+        let mut block = String::new();
+        for l in lines.by_ref() {
+            if l == "```" {
+                break;
+            }
+            block.push_str(l);
+            block.push('\n');
+        }
+        out.entry(path.to_string()).or_default().push(block);
+    }
+    out
+}
+
+/// The tutorial shows exactly the code CI builds and tests: each file's
+/// blocks, joined by blank lines, are the whole file.
+#[test]
+fn the_tutorial_shows_the_tested_code() {
+    let doc = std::fs::read_to_string(repo_root().join("docs/providers/authoring.md")).unwrap();
+    let blocks = doc_blocks(&doc);
+    let files = [
+        "examples/provider-tutorial/Cargo.toml",
+        "examples/provider-tutorial/src/main.rs",
+        "examples/provider-tutorial/config/main.tf",
+        "examples/provider-tutorial/contract.hcl",
+    ];
+    assert_eq!(blocks.keys().map(String::as_str).collect::<Vec<_>>(), {
+        let mut f = files.to_vec();
+        f.sort();
+        f
+    });
+    for file in files {
+        let want = std::fs::read_to_string(repo_root().join(file)).unwrap();
+        let parts: Vec<&str> = blocks[file]
+            .iter()
+            .map(|b| b.trim_end_matches('\n'))
+            .collect();
+        let shown = format!("{}\n", parts.join("\n\n"));
+        assert!(
+            shown == want,
+            "docs/providers/authoring.md does not show {file} as it is; update the doc.\n{}",
+            first_difference(&shown, &want)
+        );
+    }
+}
+
+fn first_difference(a: &str, b: &str) -> String {
+    for (i, (x, y)) in a.lines().zip(b.lines()).enumerate() {
+        if x != y {
+            return format!("line {}:\n  doc:  {x}\n  file: {y}", i + 1);
+        }
+    }
+    format!(
+        "one is a prefix of the other ({} vs {} lines)",
+        a.lines().count(),
+        b.lines().count()
+    )
+}
+
+/// The tutorial's configuration works as the tutorial says.
+#[test]
+fn tutorial_config_lifecycle() {
+    let w = Work::repo_dir("examples/provider-tutorial/config");
+    let overrides = target_dir().display().to_string();
+    plugin_bin("gitform-provider-tutorial");
+    let env = [("GITFORM_PROVIDER_OVERRIDES", overrides.as_str())];
+    let run = |args: &[&str]| w.run_env(args, &env);
+    run(&["apply", "-auto-approve"])
+        .ok()
+        .stdout_has("+ size    = 28")
+        .stdout_has("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.");
+    assert_eq!(w.read("hello.txt"), "Hello from my first plugin!\n");
+    run(&["plan", "-detailed-exitcode"])
+        .code(0)
+        .stdout_has("No changes.");
+    w.write("hello.txt", "edited\n");
+    run(&["plan", "-detailed-exitcode"])
+        .code(2)
+        .stdout_has("# tutorial_file.hello has changed");
+    run(&["destroy", "-auto-approve"])
+        .ok()
+        .stdout_has("Destroy complete! Resources: 1 destroyed.");
+    assert!(!w.path().join("hello.txt").exists());
+}

@@ -246,8 +246,11 @@ fn row_key(v: &Value) -> Option<(String, String)> {
     Some((table, key))
 }
 
-fn db_error(what: &str, e: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::error(format!("Could not {what}"), e.to_string())
+fn db_error(what: &str, e: impl std::fmt::Display) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(
+        format!("Could not {what}"),
+        e.to_string(),
+    ))
 }
 
 fn is_missing_table(e: &rusqlite::Error) -> bool {
@@ -351,24 +354,30 @@ impl SqliteProvider {
     /// Runs `f` on the open connection, off the async threads.
     async fn with_db<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, Diagnostic> + Send + 'static,
-    ) -> Result<T, Diagnostic> {
+        f: impl FnOnce(&Connection) -> Result<T, Box<Diagnostic>> + Send + 'static,
+    ) -> Result<T, Box<Diagnostic>> {
         let db = self.db.clone();
         let run = move || {
             let guard = db.lock().map_err(|_| {
-                Diagnostic::error("Database lock poisoned", "An earlier call panicked.")
+                Box::new(Diagnostic::error(
+                    "Database lock poisoned",
+                    "An earlier call panicked.",
+                ))
             })?;
             match guard.as_ref() {
                 Some(c) => f(c),
-                None => Err(Diagnostic::error(
+                None => Err(Box::new(Diagnostic::error(
                     "Provider not configured",
                     "The sqlite provider was called before configure.",
-                )),
+                ))),
             }
         };
         match tokio::task::spawn_blocking(run).await {
             Ok(r) => r,
-            Err(e) => Err(Diagnostic::error("Database call failed", e.to_string())),
+            Err(e) => Err(Box::new(Diagnostic::error(
+                "Database call failed",
+                e.to_string(),
+            ))),
         }
     }
 
@@ -394,7 +403,7 @@ impl SqliteProvider {
             Err(d) => ReadResponse {
                 new_state: Some(state.clone()),
                 private: None,
-                diagnostics: vec![d],
+                diagnostics: vec![*d],
             },
         }
     }
@@ -523,7 +532,7 @@ impl Provider for SqliteProvider {
                 Err(d) => ApplyChangeResponse {
                     new_state: prior,
                     private: None,
-                    diagnostics: vec![d],
+                    diagnostics: vec![*d],
                 },
             };
         };
@@ -556,10 +565,10 @@ impl Provider for SqliteProvider {
                     .with_db(move |c| {
                         store::insert(c, &r).map_err(|e| {
                             if e.to_string().contains("UNIQUE") {
-                                Diagnostic::error(
+                                Box::new(Diagnostic::error(
                                     "Row already exists",
                                     format!("Table \"{}\" already has a row with key \"{}\". Import it (gitform import ADDR {}/{}) or choose another key.", r.table, r.key, r.table, r.key),
-                                )
+                                ))
                             } else {
                                 db_error("insert the row", e)
                             }
@@ -578,7 +587,7 @@ impl Provider for SqliteProvider {
                     Err(d) => ApplyChangeResponse {
                         new_state: None,
                         private: None,
-                        diagnostics: vec![d],
+                        diagnostics: vec![*d],
                     },
                 }
             }
@@ -597,17 +606,17 @@ impl Provider for SqliteProvider {
                         let Some(mut row) =
                             store::get(c, &t, &k).map_err(|e| db_error("read the row", e))?
                         else {
-                            return Err(Diagnostic::error(
+                            return Err(Box::new(Diagnostic::error(
                                 "Row not found",
                                 format!("The row \"{t}/{k}\" was deleted while gitform updated it; plan again to re-create it."),
-                            ));
+                            )));
                         };
                         row.value = value;
                         row.tags = tags;
                         row.updated_at = updated_at;
                         row.version = version;
                         if !store::update(c, &row).map_err(|e| db_error("update the row", e))? {
-                            return Err(Diagnostic::error("Row not found", format!("The row \"{t}/{k}\" is gone.")));
+                            return Err(Box::new(Diagnostic::error("Row not found", format!("The row \"{t}/{k}\" is gone."))));
                         }
                         Ok(row)
                     })
@@ -621,7 +630,7 @@ impl Provider for SqliteProvider {
                     Err(d) => ApplyChangeResponse {
                         new_state: Some(prior),
                         private: None,
-                        diagnostics: vec![d],
+                        diagnostics: vec![*d],
                     },
                 }
             }
@@ -678,7 +687,7 @@ impl Provider for SqliteProvider {
                 .map(|i| ReadResponse {
                     new_state: Some(i.current_state),
                     private: None,
-                    diagnostics: vec![d.clone()],
+                    diagnostics: vec![(*d).clone()],
                 })
                 .collect(),
         };
@@ -707,7 +716,7 @@ impl Provider for SqliteProvider {
                 "Row not found",
                 format!("Table \"{table}\" has no row with key \"{key}\"."),
             )]),
-            Err(d) => ReadDataResponse::failed(vec![d]),
+            Err(d) => ReadDataResponse::failed(vec![*d]),
         }
     }
 
@@ -747,7 +756,7 @@ impl Provider for SqliteProvider {
             },
             Err(d) => ImportResponse {
                 imported: Vec::new(),
-                diagnostics: vec![d],
+                diagnostics: vec![*d],
             },
         }
     }

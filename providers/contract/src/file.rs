@@ -192,7 +192,7 @@ fn resource_case(
             ));
             continue;
         }
-        match eval(&a.expr.expr, &mut ctx.clone(), &a.expr.file).map(|v| v.as_bool()) {
+        match eval(&a.expr.expr, ctx, &a.expr.file).map(|v| v.as_bool()) {
             Ok(Some(v)) => state_only = v,
             Ok(None) => diags.push(error_at(
                 "Invalid state_only",
@@ -302,7 +302,7 @@ fn import_case(b: &Block, ctx: &EvalContext, paths: &Paths, diags: &mut Diagnost
     }
     let mut ignore = Vec::new();
     if let Some(a) = b.body.attribute("ignore") {
-        match eval(&a.expr.expr, &mut ctx.clone(), &a.expr.file) {
+        match eval(&a.expr.expr, ctx, &a.expr.file) {
             Ok(v) => match v.as_elements() {
                 Some(items) if items.iter().all(|i| i.as_str().is_some()) => {
                     ignore = items
@@ -325,8 +325,8 @@ fn import_case(b: &Block, ctx: &EvalContext, paths: &Paths, diags: &mut Diagnost
             let expr = a.expr.clone();
             let paths = paths.clone();
             Arc::new(move |state: &Value| {
-                let mut ctx = base_context(&paths).with_root("self", state.clone());
-                let v = eval(&expr.expr, &mut ctx, &expr.file).map_err(render)?;
+                let ctx = base_context(&paths).with_root("self", state.clone());
+                let v = eval(&expr.expr, &ctx, &expr.file).map_err(render)?;
                 v.as_str().map(str::to_string).ok_or_else(|| {
                     format!(
                         "{}: the import id must be a string, not {}",
