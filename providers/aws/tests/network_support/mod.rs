@@ -144,6 +144,40 @@ impl Env {
         v
     }
 
+    /// A data source configuration (for names that are also resource types).
+    pub fn data_config(&self, type_name: &str, attrs: &[(&str, Value)]) -> Value {
+        let block = &self
+            .schema
+            .data_source(type_name)
+            .unwrap_or_else(|| panic!("no data source {type_name}"))
+            .block;
+        let mut v = block.null_object();
+        for (k, x) in attrs {
+            assert!(
+                block.attributes.contains_key(*k) || block.blocks.contains_key(*k),
+                "data {type_name} has no attribute {k}"
+            );
+            set(&mut v, k, x.clone());
+        }
+        v
+    }
+
+    /// One object of a nested block type of a data source.
+    pub fn nested_data(&self, type_name: &str, block: &str, attrs: &[(&str, Value)]) -> Value {
+        let b = &self
+            .schema
+            .data_source(type_name)
+            .expect("data source")
+            .block
+            .blocks[block]
+            .block;
+        let mut v = b.null_object();
+        for (k, x) in attrs {
+            set(&mut v, k, x.clone());
+        }
+        v
+    }
+
     /// One object of the nested block type `block` of `type_name`.
     pub fn nested(&self, type_name: &str, block: &str, attrs: &[(&str, Value)]) -> Value {
         let b = &self.block_of(type_name).blocks[block].block;
@@ -385,7 +419,15 @@ impl Env {
 
     /// Reads a data source.
     pub async fn read_data(&self, type_name: &str, config: &Value) -> Value {
-        let v = self.validate(type_name, config).await;
+        let v = self
+            .provider
+            .validate_config(ValidateConfigRequest {
+                kind: ConfigKind::DataSource,
+                type_name: type_name.to_string(),
+                config: config.clone(),
+            })
+            .await
+            .diagnostics;
         assert!(errors(&v).is_empty(), "validate {type_name}: {v:?}");
         let resp = self
             .provider
