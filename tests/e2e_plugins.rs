@@ -408,3 +408,48 @@ fn tutorial_config_lifecycle() {
         .stdout_has("Destroy complete! Resources: 1 destroyed.");
     assert!(!w.path().join("hello.txt").exists());
 }
+
+/// A plugin that dies in the middle of the run: the checks that needed it
+/// fail with the plugin's exit named, the command ends (no hang) with
+/// exit code 1.
+#[test]
+fn a_plugin_that_crashes_fails_the_contract() {
+    let w = Work::empty();
+    let script = r#"#!/usr/bin/env python3
+import json, sys
+schema = {"provider": {"block": {}}, "data_sources": {}, "resources": {"crash_thing": {"block": {"attributes": {
+    "name": {"type": "string", "required": True}, "id": {"type": "string", "computed": True}}}}}}
+for line in sys.stdin:
+    msg = json.loads(line)
+    method, result = msg["method"], {"diagnostics": []}
+    if method == "handshake":
+        result = {"protocol_version": 1, "name": "crash", "version": "0.0.1", "schema": schema}
+    elif method == "plan":
+        p = msg["params"]["proposed_new_state"]
+        result = {"planned_state": p and dict(p, id={"$t": "unknown", "type": "string"})}
+    elif method == "apply":
+        print("about to fall over", file=sys.stderr, flush=True)
+        sys.exit(3)
+    print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}), flush=True)
+"#;
+    w.write("gitform-provider-crash", script);
+    let path = w.path().join("gitform-provider-crash");
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).unwrap();
+    w.write(
+        "contract.hcl",
+        "resource \"crash_thing\" \"x\" {\n  create {\n    name = \"a\"\n  }\n}\n",
+    );
+    let r = w
+        .run(&["provider", "test", "-plugin=gitform-provider-crash"])
+        .code(1);
+    assert!(r.stdout.contains("    plan_create... pass"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("    apply_create... fail"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("gitform-provider-crash"), "{}", r.stdout);
+    assert!(r.stdout.contains("about to fall over"), "{}", r.stdout);
+}
