@@ -47,9 +47,10 @@ pub use gitform_plugin::wire;
 pub use gitform_provider as provider;
 pub use gitform_value as value;
 
+use futures::FutureExt;
 use gitform_plugin::wire::{
     codes, error_line, parse_request, result_line, ConfigureResult, Empty, HandshakeResponse,
-    Method, SchemaResponse, Wire, PROTOCOL_ENV, PROTOCOL_VERSION,
+    Method, Request, SchemaResponse, Wire, PROTOCOL_ENV, PROTOCOL_VERSION,
 };
 use gitform_provider::{
     ApplyChangeRequest, ConfigureRequest, ImportRequest, PlanChangeRequest, Provider,
@@ -177,21 +178,7 @@ pub fn serve_with<P: Provider + 'static>(provider: P, info: PluginInfo) -> ExitC
         }
         let (p, i, tx) = (provider.clone(), info.clone(), tx.clone());
         runtime.spawn(async move {
-            let id = req.id.clone();
-            // The call runs in a task of its own so that a panic in it is
-            // caught and answered.
-            let call =
-                tokio::spawn(async move { dispatch(&*p, &i, &req.method, &req.params).await });
-            let line = match call.await {
-                Ok(Ok(result)) => result_line(&id, result),
-                Ok(Err((code, message))) => error_line(&id, code, &message),
-                Err(e) => error_line(
-                    &id,
-                    codes::INTERNAL_ERROR,
-                    &format!("the provider panicked: {}", panic_message(e)),
-                ),
-            };
-            let _ = tx.send(line);
+            let _ = tx.send(answer(&*p, &i, &req).await);
         });
     }
     // Calls still running get a moment to answer; then the runtime goes.
@@ -201,15 +188,27 @@ pub fn serve_with<P: Provider + 'static>(provider: P, info: PluginInfo) -> ExitC
     ExitCode::SUCCESS
 }
 
-fn panic_message(e: tokio::task::JoinError) -> String {
-    match e.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string()),
-        Err(e) => e.to_string(),
+/// The response line to one request. A panic in the provider answers the
+/// request with a JSON-RPC error; the plugin goes on serving.
+pub async fn answer(p: &dyn Provider, info: &PluginInfo, req: &Request) -> String {
+    let call = std::panic::AssertUnwindSafe(dispatch(p, info, &req.method, &req.params));
+    match call.catch_unwind().await {
+        Ok(Ok(result)) => result_line(&req.id, result),
+        Ok(Err((code, message))) => error_line(&req.id, code, &message),
+        Err(payload) => error_line(
+            &req.id,
+            codes::INTERNAL_ERROR,
+            &format!("the provider panicked: {}", panic_message(payload)),
+        ),
     }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 fn write_lines(rx: mpsc::Receiver<String>) {
@@ -316,4 +315,94 @@ pub async fn dispatch(
         }
     }
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gitform_plugin::wire::parse_response;
+    use gitform_provider::{ApplyChangeResponse, ProviderSchema, ReadResponse};
+
+    struct Panicky;
+
+    #[async_trait]
+    impl Provider for Panicky {
+        fn schema(&self) -> ProviderSchema {
+            ProviderSchema::default()
+        }
+        async fn apply_change(&self, _req: ApplyChangeRequest) -> ApplyChangeResponse {
+            panic!("boom in apply")
+        }
+        async fn read(&self, _req: ReadRequest) -> ReadResponse {
+            ReadResponse::default()
+        }
+    }
+
+    async fn respond(line: &str) -> String {
+        let req = parse_request(line).expect("request");
+        answer(
+            &Panicky,
+            &PluginInfo::new("gitform-provider-panicky", "1.2.3"),
+            &req,
+        )
+        .await
+    }
+
+    /// (request line, the response's id, its error message or "ok").
+    #[tokio::test]
+    async fn answers() {
+        let table = [
+            (
+                r#"{"jsonrpc":"2.0","id":1,"method":"apply","params":{"type_name":"x","prior_state":null,"planned_state":{},"config":{}}}"#,
+                1,
+                "the provider panicked: boom in apply",
+            ),
+            (
+                r#"{"id":2,"method":"read","params":{"type_name":"x","current_state":{}}}"#,
+                2,
+                "ok",
+            ),
+            (
+                r#"{"id":3,"method":"frobnicate"}"#,
+                3,
+                "method not found: frobnicate",
+            ),
+            (
+                r#"{"id":4,"method":"read","params":{"current_state":{}}}"#,
+                4,
+                "params.type_name: missing",
+            ),
+            (
+                r#"{"id":5,"method":"read","params":{"type_name":"x","current_state":{"$t":"nope"}}}"#,
+                5,
+                "params.current_state: unknown tag \"nope\"",
+            ),
+            (
+                r#"{"id":6,"method":"handshake","params":{"protocol_version":1}}"#,
+                6,
+                "ok",
+            ),
+        ];
+        for (line, id, want) in table {
+            let resp = parse_response(&respond(line).await).expect("a response");
+            assert_eq!(resp.id, id, "{line}");
+            match resp.outcome {
+                Ok(_) => assert_eq!(want, "ok", "{line}"),
+                Err(e) => assert_eq!(e.message, want, "{line}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn handshake_names_the_plugin() {
+        let line =
+            respond(r#"{"id":0,"method":"handshake","params":{"protocol_version":1}}"#).await;
+        let resp = parse_response(&line).unwrap();
+        let hs = HandshakeResponse::from_wire(&resp.outcome.unwrap(), "result").unwrap();
+        assert_eq!(
+            (hs.name.as_str(), hs.version.as_str()),
+            ("panicky", "1.2.3")
+        );
+        assert_eq!(hs.protocol_version, PROTOCOL_VERSION);
+    }
 }
