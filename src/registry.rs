@@ -15,6 +15,7 @@ use gitform_plugin::{Origin, PluginSettings, Requirement, SearchPaths};
 use gitform_value::Diagnostic;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock};
 
 /// The providers of this binary, with plugin discovery from the working
@@ -145,10 +146,25 @@ fn read_requirements(dir: &Path) -> BTreeMap<String, Requirement> {
     out
 }
 
+/// Whether [`install_signal_cleanup`] may take over SIGTERM (see
+/// [`handle_sigterm_elsewhere`]).
+static SIGTERM_CLEANUP: AtomicBool = AtomicBool::new(true);
+
+/// For commands that handle SIGTERM themselves (the agent shuts down
+/// gracefully, and its providers, plugins included, stop when dropped):
+/// plugin discovery then leaves SIGTERM alone.
+#[allow(dead_code)] // for the agent; see the report of issue #5
+pub fn handle_sigterm_elsewhere() {
+    SIGTERM_CLEANUP.store(false, Ordering::SeqCst);
+}
+
 /// Once a plugin runs: on SIGTERM, kill every plugin process and exit as a
 /// SIGTERM would (status 143), rather than leave them behind.
 fn install_signal_cleanup() {
     static ONCE: Once = Once::new();
+    if !SIGTERM_CLEANUP.load(Ordering::SeqCst) {
+        return;
+    }
     ONCE.call_once(|| {
         let spawned = std::thread::Builder::new()
             .name("plugin-sigterm".into())
