@@ -697,7 +697,8 @@ environment "web" {{
 
     let path = "/api/environments/web/sync";
     let body = br#"{"ref":"refs/heads/main"}"#;
-    let cases: Vec<(&str, Vec<(&str, String)>, u16)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16);
+    let cases: Vec<Case> = vec![
         ("no secret", vec![], 401),
         (
             "wrong secret",

@@ -268,15 +268,14 @@ async fn sync(api: &Api, peer: SocketAddr, name: &str, req: Request<Body>) -> Re
         Err(e) => return error(StatusCode::PAYLOAD_TOO_LARGE, &e),
     };
     match &api.auth {
-        Some(auth) => {
-            if !auth.allows(&parts.headers, &bytes) {
-                tracing::warn!(environment = name, %peer, "sync request refused: missing or wrong secret");
-                return error(
-                    StatusCode::UNAUTHORIZED,
-                    "missing or wrong sync secret: send it as `Authorization: Bearer SECRET`, or sign the body (X-Hub-Signature-256)",
-                );
-            }
+        Some(auth) if !auth.allows(&parts.headers, &bytes) => {
+            tracing::warn!(environment = name, %peer, "sync request refused: missing or wrong secret");
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong sync secret: send it as `Authorization: Bearer SECRET`, or sign the body (X-Hub-Signature-256)",
+            );
         }
+        Some(_) => {}
         None if !peer.ip().is_loopback() => {
             return error(
                 StatusCode::FORBIDDEN,
@@ -403,7 +402,8 @@ mod tests {
             &crate::agent::config::Secret("s3cret".to_string()),
             body,
         );
-        let cases: Vec<(&str, Vec<(&'static str, String)>, bool)> = vec![
+        type Case = (&'static str, Vec<(&'static str, String)>, bool);
+        let cases: Vec<Case> = vec![
             (
                 "bearer",
                 vec![("authorization", "Bearer s3cret".into())],

@@ -180,7 +180,14 @@ mod tests {
     #[test]
     fn resume_points() {
         // Newest first.
-        let cases: Vec<(&str, Vec<RunRecord>, Option<&str>, Option<&str>)> = vec![
+        // Name, runs, expected processed and current commits.
+        type Case = (
+            &'static str,
+            Vec<RunRecord>,
+            Option<&'static str>,
+            Option<&'static str>,
+        );
+        let cases: Vec<Case> = vec![
             ("empty journal", vec![], None, None),
             (
                 "last apply succeeded",
