@@ -458,3 +458,21 @@ fn ctrl_c_lets_the_plugin_finish_the_change_in_flight() {
     );
     f.assert_no_plugin_left();
 }
+
+/// A plugin's stderr lines are gitform log events, prefixed with its name,
+/// shown when GITFORM_LOG asks for them (and not otherwise).
+#[test]
+fn plugin_stderr_goes_to_the_log_prefixed_with_its_name() {
+    let f = Faulty::new();
+    let quiet = f.run(&["plan"], &[]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert!(
+        !quiet.stderr.contains("faulty plugin started"),
+        "{}",
+        quiet.stderr
+    );
+    let r = f.run(&["plan"], &[("GITFORM_LOG", "gitform::plugin=info")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_has(&r.stderr, "faulty: INFO faulty plugin started, pid");
+    assert_has(&r.stderr, "faulty: INFO shutting down");
+}
