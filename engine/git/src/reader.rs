@@ -84,10 +84,7 @@ impl CommitReader {
     fn in_repo(&self, path: &Path) -> io::Result<PathBuf> {
         let normal = normalize(path);
         let relative = match &self.mount {
-            Some(mount) if !mount.as_os_str().is_empty() => normal
-                .strip_prefix(mount)
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|_| normal.clone()),
+            Some(mount) if !mount.as_os_str().is_empty() => relative_to(&normal, mount),
             _ => normal,
         };
         let joined = if relative.is_absolute() {
@@ -176,6 +173,27 @@ impl CommitReader {
         }
         Err(not_found(path, self.commit))
     }
+}
+
+/// `path` relative to `base` (both lexically normalized), with `..` where
+/// `path` leaves `base`: `/srv/envs/shared/x` from `/srv/envs/prod` is
+/// `../shared/x`. A path of the other kind (relative vs absolute) is
+/// returned as it is.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    if path.is_absolute() != base.is_absolute() {
+        return path.to_path_buf();
+    }
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out
 }
 
 fn not_found(path: &Path, commit: git2::Oid) -> io::Error {

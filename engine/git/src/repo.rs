@@ -104,22 +104,27 @@ pub fn open(location: &str, opts: &RepoOptions) -> Result<Repo, GitError> {
 fn open_mirror(url: &str, opts: &RepoOptions) -> Result<Repo, GitError> {
     let dir = opts.cache_dir.join(mirror_dir_name(url));
     let shown = redact_url(url);
-    let guard = mirror_lock(&dir);
+    let guard = mirror_lock(&mirror_key(&dir));
     let _held = guard.lock().unwrap_or_else(|e| e.into_inner());
-    let fresh = !dir.join("HEAD").exists();
-    let git = if fresh {
+    let exists = dir.join("HEAD").exists();
+    let git = if exists {
+        git2::Repository::open_bare(&dir)
+    } else {
         std::fs::create_dir_all(&opts.cache_dir).map_err(|source| GitError::Cache {
             path: opts.cache_dir.clone(),
             source,
         })?;
         git2::Repository::init_bare(&dir)
-    } else {
-        git2::Repository::open_bare(&dir)
     }
     .map_err(|e| GitError::Open {
         location: dir.display().to_string(),
         message: e.message().to_string(),
     })?;
+    // A mirror whose first fetch failed has no branches yet: fetch again.
+    let fresh = git
+        .references_glob("refs/heads/*")
+        .map(|mut refs| refs.next().is_none())
+        .unwrap_or(true);
     let repo = Repo {
         git,
         location: shown,
@@ -128,12 +133,19 @@ fn open_mirror(url: &str, opts: &RepoOptions) -> Result<Repo, GitError> {
         fetch_timeout: opts.fetch_timeout,
     };
     if fresh {
-        repo.fetch_refspecs(
+        // The mirror's lock is held already.
+        repo.fetch_unlocked(
             &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
             "all branches",
         )?;
     }
     Ok(repo)
+}
+
+/// The key of a mirror directory in [`mirror_lock`]: its canonical path
+/// when it exists (so `cache/x.git` and `./cache/x.git/` agree).
+fn mirror_key(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir).unwrap_or_else(|_| gitform_config::source::normalize(dir))
 }
 
 /// One mutex per mirror directory, so two environments tracking the same
@@ -234,13 +246,18 @@ impl Repo {
     }
 
     fn fetch_refspecs(&self, specs: &[&str], what: &str) -> Result<(), GitError> {
+        let lock = mirror_lock(&mirror_key(self.git.path()));
+        let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.fetch_unlocked(specs, what)
+    }
+
+    /// Fetches while the caller holds the mirror's lock.
+    fn fetch_unlocked(&self, specs: &[&str], what: &str) -> Result<(), GitError> {
         let Some(url) = &self.url else {
             return Ok(());
         };
         set_network_timeouts(self.fetch_timeout);
         let shown = redact_url(url);
-        let lock = mirror_lock(self.git.path());
-        let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
         let deadline = Instant::now() + self.fetch_timeout;
         let timed_out = Cell::new(false);
         let attempts = std::cell::RefCell::new(Attempts::default());

@@ -211,6 +211,8 @@ fn unreachable_sources_are_errors() {
     let opts = options(tmp.path());
     let missing = format!("file://{}/nothing", tmp.path().display());
     assert!(matches!(open(&missing, &opts), Err(GitError::Fetch { .. })));
+    // The half-made mirror is not mistaken for a fetched one.
+    assert!(matches!(open(&missing, &opts), Err(GitError::Fetch { .. })));
     assert!(matches!(
         open(tmp.path().join("nothing").to_str().unwrap(), &opts),
         Err(GitError::Open { .. })
