@@ -235,28 +235,10 @@ fn fetch(ctx: &EnvContext, st: &mut LoopState) -> Result<CommitInfo, String> {
 /// repositories live under `DATA_DIR/git`.
 fn repo_options(ctx: &EnvContext) -> gitform_git::RepoOptions {
     gitform_git::RepoOptions {
-        cache_dir: mirror_cache_dir(&ctx.agent.data_dir.join("git")),
+        cache_dir: ctx.agent.data_dir.join("git"),
         credentials: credentials(ctx),
         fetch_timeout: ctx.env.fetch_timeout,
     }
-}
-
-/// The mirror cache directory, relative to the working directory when it
-/// is inside it. gitform-git's first fetch into a new mirror takes its
-/// per-mirror mutex twice when the cache path is absolute (`open_mirror`
-/// holds it while `fetch_refspecs` takes it again under `git.path()`),
-/// which deadlocks; a relative path keeps the two keys apart until that is
-/// fixed there.
-fn mirror_cache_dir(dir: &std::path::Path) -> PathBuf {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| {
-            dir.strip_prefix(&cwd)
-                .ok()
-                .map(std::path::Path::to_path_buf)
-        })
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| dir.to_path_buf())
 }
 
 fn credentials(ctx: &EnvContext) -> gitform_git::Credentials {
