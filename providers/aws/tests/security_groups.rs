@@ -146,6 +146,20 @@ async fn security_group_lifecycle() {
     );
     assert_eq!(state.get_attr("egress"), Some(&Value::Set(vec![])));
 
+    // Protocol -1 with ports is refused, as hashicorp/aws refuses it.
+    let bad = env.config(
+        SG,
+        &[(
+            "ingress",
+            Value::set(vec![ingress(&env, "all", 22, 22, &["10.0.0.0/8"], false)]),
+        )],
+    );
+    let errs = env.validate(SG, &bad).await;
+    assert!(
+        errs.iter().any(|e| e.contains("must both be 0")),
+        "{errs:?}"
+    );
+
     // Read: nothing changed, nothing reported.
     let read = env.read_one(SG, &state).await.expect("exists");
     assert_eq!(changed_attrs(&state, &read), Vec::<String>::new());

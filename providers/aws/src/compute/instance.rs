@@ -1344,6 +1344,11 @@ mod tests {
         let want = "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d";
         assert_eq!(user_data_hash("hello"), want);
         assert_eq!(user_data_hash("aGVsbG8="), want);
+        // What Terraform 1.11 with hashicorp/aws 5.100 recorded for this script.
+        assert_eq!(
+            user_data_hash("#!/bin/sh\necho hello\n"),
+            "9db6f074fca0a903137b91c7c866b21d4e7205a7"
+        );
         assert!(is_hash(want));
         assert!(!is_hash("hello"));
     }

@@ -277,6 +277,21 @@ impl Resource for Group {
         Some(TIMEOUTS)
     }
 
+    fn validate(&self, config: &Value) -> Vec<gitform_value::Diagnostic> {
+        let mut out = Vec::new();
+        for dir in ["ingress", "egress"] {
+            for r in blocks(config, dir) {
+                if let Some(msg) = rules::all_protocol_ports_error(r) {
+                    out.push(
+                        gitform_value::Diagnostic::error("Invalid security group rule", msg)
+                            .with_attr_path(gitform_value::AttrPath::attr(dir)),
+                    );
+                }
+            }
+        }
+        out
+    }
+
     /// As in hashicorp/aws, where `ingress` and `egress` are optional and
     /// computed: a group with no blocks of a direction leaves that
     /// direction's rules alone (they may belong to `aws_security_group_rule`

@@ -215,6 +215,12 @@ impl Resource for Rule {
                 out.push(e.to_diagnostic(TYPE_NAME, "Validating"));
             }
         }
+        if let Some(msg) = rules::all_protocol_ports_error(config) {
+            out.push(gitform_value::Diagnostic::error(
+                "Invalid security group rule",
+                msg,
+            ));
+        }
         let own = config.get_attr("self").and_then(Value::as_bool) == Some(true);
         if own && !is_empty_list(config.get_attr("cidr_blocks")) {
             out.push(

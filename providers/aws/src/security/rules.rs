@@ -95,6 +95,20 @@ fn group_source(reference: &str, own_id: Option<&str>) -> Source {
     }
 }
 
+/// hashicorp/aws's check of a rule: protocol `-1` (all) takes no ports,
+/// so `from_port` and `to_port` must both be 0. `None` when it passes or
+/// is not known yet.
+pub fn all_protocol_ports_error(rule: &Value) -> Option<String> {
+    let protocol = str_attr(rule, "protocol")?;
+    if canonical_protocol(protocol) != "-1" {
+        return None;
+    }
+    let (from, to) = (int_attr(rule, "from_port")?, int_attr(rule, "to_port")?);
+    (from != 0 || to != 0).then(|| {
+        format!("from_port ({from}) and to_port ({to}) must both be 0 to use the 'ALL' \"-1\" protocol!")
+    })
+}
+
 /// The atoms of one inline rule block (`ingress`/`egress` of
 /// `aws_security_group`). `None` when part of the block is not known yet.
 pub fn block_atoms(rule: &Value, own_id: Option<&str>) -> Option<Vec<Atom>> {
@@ -513,6 +527,34 @@ pub(crate) fn crc32(data: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ids Terraform 1.11 with hashicorp/aws 5.100 gave rules it created
+    /// against moto: (group, type, protocol, ports, CIDRs, id).
+    #[test]
+    fn rule_ids_match_hashicorp_aws() {
+        let cases = [(
+            "sg-cc0569f574285e039",
+            "ingress",
+            "tcp",
+            8080,
+            ["10.2.0.0/16", "10.1.0.0/16"],
+            "sgrule-1038706827",
+        )];
+        for (group, kind, protocol, port, cidrs, want) in cases {
+            let atoms: Vec<Atom> = cidrs
+                .iter()
+                .map(|c| Atom {
+                    protocol: protocol.to_string(),
+                    from_port: port,
+                    to_port: port,
+                    source: Source::Cidr4(c.to_string()),
+                    description: String::new(),
+                })
+                .collect();
+            let perm = &permissions(&atoms, group)[0];
+            assert_eq!(rule_resource_id(group, kind, perm), want);
+        }
+    }
 
     #[test]
     fn crc32_check_value() {
