@@ -350,24 +350,24 @@ impl Resource for Group {
             .to_string();
         let session = cx.session;
         let finish = async {
-            let g = wait::until(
+            // Every group is a VPC group now, with AWS's allow-all egress
+            // rule: remove it (retrying while the new group is not visible
+            // yet, as EC2 is eventually consistent).
+            wait::until(
                 cx.target(format!("security group {id}"), "created"),
                 || async {
-                    let found = describe(session, &[id.as_str()]).await?;
-                    Ok(match found.get(&id) {
-                        Some(g) => Poll::Done(g.clone()),
-                        None => Poll::Pending("not found".to_string()),
-                    })
+                    match change_rules(session, &id, "egress", false, &[default_egress()]).await {
+                        Ok(()) => Ok(Poll::Done(())),
+                        Err(e) if e.code() == Some("InvalidGroup.NotFound") => {
+                            Ok(Poll::Pending("not found".to_string()))
+                        }
+                        // Already gone (a group whose VPC gives none).
+                        Err(e) if e.is_not_found() => Ok(Poll::Done(())),
+                        Err(e) => Err(e),
+                    }
                 },
             )
             .await?;
-            if g.vpc_id().is_some_and(|v| !v.is_empty()) {
-                let found = rules::remote_atoms(g.ip_permissions_egress(), &id);
-                let default = default_egress();
-                if found.contains(&default) {
-                    change_rules(session, &id, "egress", false, &[default]).await?;
-                }
-            }
             for dir in ["ingress", "egress"] {
                 let desired: Vec<Atom> = desired_atoms(planned, dir, &id)?.into_iter().collect();
                 change_rules(session, &id, dir, true, &desired).await?;
