@@ -78,7 +78,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    init_tracing();
+    // The agent installs its own subscriber (text or JSON, from agent.hcl).
+    if !matches!(cli.command, Some(Command::Agent(_))) {
+        init_tracing();
+    }
     // Terraform's older commands print a blank line after error diagnostics.
     let legacy = matches!(
         cli.command,
