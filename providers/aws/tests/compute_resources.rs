@@ -688,3 +688,44 @@ async fn ami_data_source() {
     let err = env.read_data("aws_ami", &ambiguous).await.unwrap_err();
     assert!(err[0].contains("more than one result"), "{err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_of_more_than_200_instances_is_one_call_per_200() {
+    let Some(env) = env("instance_refresh_chunks").await else {
+        return;
+    };
+    let ami = env.ami().await;
+    let r = env
+        .ec2
+        .run_instances()
+        .image_id(&ami)
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .min_count(230)
+        .max_count(230)
+        .send()
+        .await
+        .expect("RunInstances");
+    let priors: Vec<Value> = r
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id())
+        .map(|id| env.config("aws_instance", &[("id", s(id))]))
+        .collect();
+    assert_eq!(priors.len(), 230);
+    env.proxy.take_counts();
+    let read = env.read("aws_instance", &priors).await;
+    let counts = env.proxy.take_counts();
+    assert_eq!(
+        counts.of("DescribeInstances").calls,
+        2,
+        "{}",
+        counts.summary()
+    );
+    assert_eq!(
+        counts.calls(),
+        2,
+        "no per-instance calls: {}",
+        counts.summary()
+    );
+    assert!(read.iter().all(Option::is_some));
+}

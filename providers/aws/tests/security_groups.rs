@@ -742,3 +742,39 @@ async fn security_group_data_source() {
         .await;
     assert!(none.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_of_more_than_200_groups_is_one_call_per_200() {
+    let Some(env) = env("security_group_refresh_chunks").await else {
+        return;
+    };
+    let vpc = env.vpc("10.17.0.0/16").await;
+    let mut priors = Vec::new();
+    for n in 0..230 {
+        let id = env
+            .ec2
+            .create_security_group()
+            .group_name(format!("chunk-{n}"))
+            .description("chunk")
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .expect("CreateSecurityGroup")
+            .group_id()
+            .expect("id")
+            .to_string();
+        priors.push(env.config(SG, &[("id", s(&id))]));
+    }
+    env.proxy.take_counts();
+    let read = env.read(SG, &priors).await;
+    let counts = env.proxy.take_counts();
+    assert_eq!(
+        counts.of("DescribeSecurityGroups").calls,
+        2,
+        "{}",
+        counts.summary()
+    );
+    assert_eq!(counts.calls(), 2);
+    assert!(read.iter().all(Option::is_some));
+    assert_eq!(attr(read[229].as_ref().unwrap(), "name"), "chunk-229");
+}
