@@ -77,6 +77,11 @@ pub struct RollbackArgs {
           value_parser = parse_go_bool)]
     pub auto_approve: bool,
 
+    /// Only roll back to a commit signed by one of the keys in this file
+    /// (OpenSSH public keys or git's allowed_signers lines).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_keys: Option<PathBuf>,
+
     /// Limit the number of concurrent operations.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub parallelism: usize,
@@ -290,6 +295,15 @@ pub fn rollback(args: &RollbackArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         enabled: args.lock.lock,
         timeout: args.lock.lock_timeout,
     };
+    if let Some(file) = &args.trusted_keys {
+        let keys = gitform_git::TrustedKeys::from_file(file).map_err(|e| {
+            DiagnosticsError::error(
+                "Invalid trusted keys",
+                format!("{e}. Give OpenSSH public keys or allowed_signers lines, one per line."),
+            )
+        })?;
+        spec.require_signature = Some(keys);
+    }
     if let ConfigSource::Commit { .. } = &spec.source {
         ui.println(format!(
             "Rolling back to the configuration of {}.\n",
@@ -542,7 +556,13 @@ pub fn run_header(r: &RunRecord) -> String {
             r.counts.add, r.counts.change, r.counts.destroy
         ),
     );
-    field("Drift", format!("{} resources", r.drift_count));
+    field(
+        "Drift",
+        match r.drift_count {
+            1 => "1 resource".to_string(),
+            n => format!("{n} resources"),
+        },
+    );
     if let Some(serial) = r.serial {
         field("State", format!("version {serial}"));
     }
