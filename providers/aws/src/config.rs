@@ -15,7 +15,13 @@
 //! otherwise aws-config's IMDS client has one-second connect and read
 //! timeouts; credential resolution is bounded by [`CREDENTIALS_TIMEOUT`];
 //! every call by [`CONNECT_TIMEOUT`] and [`ATTEMPT_TIMEOUT`]. Retries use the
-//! SDK's adaptive mode with `max_retries` (default 25, as hashicorp/aws).
+//! SDK's adaptive mode (`retry_mode`, else `AWS_RETRY_MODE`) with
+//! `max_retries` (else `AWS_MAX_ATTEMPTS` - 1, else 25 as hashicorp/aws).
+//! Measured against moto behind a proxy that throttles 25% of calls
+//! regardless of rate, adaptive mode's client-side rate limiter falls to its
+//! floor (0.5 requests/s): about 50 calls took 121 s, against 13 s in
+//! standard mode. Real throttling follows the request rate, which adaptive
+//! mode is made for.
 
 use crate::error::Error;
 use crate::session::{Counters, CountingInterceptor, Session};
@@ -571,7 +577,12 @@ pub fn decode(v: &Value) -> (Option<ProviderConfig>, Vec<Diagnostic>) {
         }
     }
     let max_retries = match v.get_attr("max_retries").and_then(Value::as_number) {
-        None => DEFAULT_MAX_RETRIES,
+        // AWS_MAX_ATTEMPTS counts the first try too.
+        None => std::env::var("AWS_MAX_ATTEMPTS")
+            .ok()
+            .and_then(|a| a.trim().parse::<u32>().ok())
+            .filter(|a| *a >= 1)
+            .map_or(DEFAULT_MAX_RETRIES, |a| a - 1),
         Some(n) => match n.to_i64().and_then(|n| u32::try_from(n).ok()) {
             Some(n) => n,
             None => {
@@ -584,7 +595,13 @@ pub fn decode(v: &Value) -> (Option<ProviderConfig>, Vec<Diagnostic>) {
             }
         },
     };
-    let retry_mode = match text(v, "retry_mode").as_deref() {
+    let retry_mode_setting = text(v, "retry_mode").or_else(|| {
+        std::env::var("AWS_RETRY_MODE")
+            .ok()
+            .map(|m| m.trim().to_ascii_lowercase())
+            .filter(|m| !m.is_empty())
+    });
+    let retry_mode = match retry_mode_setting.as_deref() {
         None | Some("adaptive") => RetryMode::Adaptive,
         Some("standard") => RetryMode::Standard,
         Some(other) => {

@@ -647,3 +647,19 @@ pub fn check_conflict(config: &Value, a: &str, b: &str) -> Option<Diagnostic> {
         .with_attr_path(AttrPath::attr(a))
     })
 }
+
+/// A fresh idempotency token for Create calls that take one
+/// (`ClientToken`): the SDK's retries of one call send the same token, so
+/// a retry after a lost answer does not create a second object.
+pub fn client_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "gitform-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}

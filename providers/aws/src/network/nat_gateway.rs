@@ -344,6 +344,7 @@ impl Resource for NatGateway {
         let out = cx
             .ec2()
             .create_nat_gateway()
+            .client_token(crate::resource::client_token())
             .subnet_id(attrs::required_str(planned, "subnet_id")?)
             .connectivity_type(ConnectivityType::from(connectivity))
             .set_allocation_id(non_empty(planned, "allocation_id").map(Into::into))

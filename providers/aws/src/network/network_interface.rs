@@ -64,7 +64,7 @@ fn private_ips(n: &SdkEni) -> Vec<String> {
             ))
         })
         .collect();
-    ips.sort_by(|a, b| a.0.cmp(&b.0));
+    ips.sort_by_key(|ip| ip.0);
     ips.into_iter().map(|(_, ip)| ip).collect()
 }
 
@@ -446,6 +446,7 @@ impl Resource for NetworkInterface {
         let mut call = cx
             .ec2()
             .create_network_interface()
+            .client_token(crate::resource::client_token())
             .subnet_id(attrs::required_str(planned, "subnet_id")?)
             .set_description(non_empty(planned, "description").map(Into::into))
             .set_groups(Some(strings(planned, "security_groups")).filter(|g| !g.is_empty()))

@@ -183,7 +183,9 @@ impl Resource for Route {
             });
         }
         // Right after a table or target is created EC2 may not see it yet.
-        wait::retry_on_codes(
+        // RouteAlreadyExists here (the route was absent just above) is the
+        // answer to a retry of our own call whose first answer was lost.
+        let created = wait::retry_on_codes(
             cx.target(format!("route {} in {table}", dest.as_str()), "created"),
             &[
                 "InvalidRouteTableID.NotFound",
@@ -200,7 +202,11 @@ impl Resource for Route {
                     .map_err(api("CreateRoute"))
             },
         )
-        .await?;
+        .await;
+        match created {
+            Err(e) if e.code() != Some("RouteAlreadyExists") => return Err(e),
+            _ => {}
+        }
         let id = routes::route_id(table, &dest);
         wait::until(
             cx.target(format!("route {} in {table}", dest.as_str()), "active"),

@@ -232,6 +232,7 @@ impl Resource for RouteTable {
         let out = cx
             .ec2()
             .create_route_table()
+            .client_token(crate::resource::client_token())
             .vpc_id(attrs::required_str(planned, "vpc_id")?)
             .set_tag_specifications(
                 tags::specification(ResourceType::RouteTable, planned).map(|t| vec![t]),

@@ -66,6 +66,17 @@ async fn wait_associated(cx: &Ctx<'_>, assoc: &str) -> Result<(), Error> {
     .await
 }
 
+/// The live association of `target` (a subnet or gateway id) with `table`.
+async fn existing(cx: &Ctx<'_>, table: &str, target: &str) -> Result<Option<String>, Error> {
+    let tables = routes::describe_tables(cx, "route-table-id", &[table.to_string()]).await?;
+    Ok(tables
+        .iter()
+        .flat_map(|t| t.associations().iter())
+        .find(|a| is_live(a) && (a.subnet_id() == Some(target) || a.gateway_id() == Some(target)))
+        .and_then(|a| a.route_table_association_id())
+        .map(str::to_string))
+}
+
 async fn replace(cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Result<Option<String>, Error> {
     if !attrs::changed(prior, planned, "route_table_id") {
         return Ok(None);
@@ -132,6 +143,8 @@ impl Resource for RouteTableAssociation {
 
     async fn create(&self, cx: &Ctx<'_>, planned: &Value) -> Result<String, Error> {
         let table = attrs::required_str(planned, "route_table_id")?;
+        let subnet = non_empty(planned, "subnet_id");
+        let gateway = non_empty(planned, "gateway_id");
         let out = wait::retry_on_codes(
             cx.target(format!("association with {table}"), "created"),
             &[
@@ -143,20 +156,30 @@ impl Resource for RouteTableAssociation {
                 cx.ec2()
                     .associate_route_table()
                     .route_table_id(table)
-                    .set_subnet_id(non_empty(planned, "subnet_id").map(Into::into))
-                    .set_gateway_id(non_empty(planned, "gateway_id").map(Into::into))
+                    .set_subnet_id(subnet.map(Into::into))
+                    .set_gateway_id(gateway.map(Into::into))
                     .send()
                     .await
                     .map_err(api("AssociateRouteTable"))
             },
         )
-        .await?;
-        let assoc = out
-            .association_id()
-            .ok_or_else(|| Error::NotFound {
-                what: "the association id in the AssociateRouteTable answer".into(),
-            })?
-            .to_string();
+        .await;
+        let assoc = match out {
+            Ok(out) => out
+                .association_id()
+                .ok_or_else(|| Error::NotFound {
+                    what: "the association id in the AssociateRouteTable answer".into(),
+                })?
+                .to_string(),
+            // A retry of our own call whose first answer was lost: the
+            // association exists; find it.
+            Err(e) if e.code() == Some("Resource.AlreadyAssociated") => {
+                existing(cx, table, subnet.or(gateway).unwrap_or_default())
+                    .await?
+                    .ok_or(e)?
+            }
+            Err(e) => return Err(e),
+        };
         wait_associated(cx, &assoc)
             .await
             .map_err(|e| e.after_create(&assoc))?;
