@@ -259,6 +259,26 @@ async fn instance_lifecycle() {
         counts.summary()
     );
 
+    // In place: tags of the instance's volumes.
+    let mut with_volume_tags = config(&ami, "t3.small", &sg_b, "web2", 20);
+    if let Value::Object(m) = &mut with_volume_tags {
+        m.insert("volume_tags".into(), map(&[("Backup", "daily")]));
+    }
+    let updated = env.apply(I, Some(&updated), &with_volume_tags).await;
+    let vol = env
+        .ec2
+        .describe_volumes()
+        .volume_ids(&root_volume)
+        .send()
+        .await
+        .unwrap();
+    let backup = vol.volumes()[0]
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("Backup"))
+        .and_then(|t| t.value());
+    assert_eq!(backup, Some("daily"));
+
     // Drift: a tag changed out of band is the only change reported.
     env.ec2
         .create_tags()

@@ -849,6 +849,67 @@ async fn root_device_of(cx: &Ctx<'_>, ami: &str) -> Result<Option<String>, Error
         .map(str::to_string))
 }
 
+fn profile_spec(profile: &str) -> IamInstanceProfileSpecification {
+    if profile.starts_with("arn:") {
+        IamInstanceProfileSpecification::builder()
+            .arn(profile)
+            .build()
+    } else {
+        IamInstanceProfileSpecification::builder()
+            .name(profile)
+            .build()
+    }
+}
+
+/// Associates, replaces or removes the instance profile of an instance.
+async fn set_instance_profile(cx: &Ctx<'_>, id: &str, profile: Option<&str>) -> Result<(), Error> {
+    let found = cx
+        .ec2()
+        .describe_iam_instance_profile_associations()
+        .filters(Filter::builder().name("instance-id").values(id).build())
+        .send()
+        .await
+        .map_err(api("DescribeIamInstanceProfileAssociations"))?;
+    let current = found
+        .iam_instance_profile_associations()
+        .iter()
+        .filter(|a| {
+            a.state()
+                .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
+        })
+        .find_map(|a| a.association_id())
+        .map(str::to_string);
+    match (current, profile) {
+        (Some(assoc), Some(p)) => cx
+            .ec2()
+            .replace_iam_instance_profile_association()
+            .association_id(assoc)
+            .iam_instance_profile(profile_spec(p))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("ReplaceIamInstanceProfileAssociation")),
+        (Some(assoc), None) => cx
+            .ec2()
+            .disassociate_iam_instance_profile()
+            .association_id(assoc)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("DisassociateIamInstanceProfile")),
+        (None, Some(p)) => cx
+            .ec2()
+            .associate_iam_instance_profile()
+            .instance_id(id)
+            .iam_instance_profile(profile_spec(p))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(api("AssociateIamInstanceProfile")),
+        (None, None) => Ok(()),
+    }
+}
+
 fn bool_value(b: bool) -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(b).build()
 }
@@ -948,12 +1009,7 @@ impl Resource for Ec2Instance {
             req = req.monitoring(RunInstancesMonitoringEnabled::builder().enabled(m).build());
         }
         if let Some(p) = non_empty(planned, "iam_instance_profile") {
-            let spec = if p.starts_with("arn:") {
-                IamInstanceProfileSpecification::builder().arn(p)
-            } else {
-                IamInstanceProfileSpecification::builder().name(p)
-            };
-            req = req.iam_instance_profile(spec.build());
+            req = req.iam_instance_profile(profile_spec(p));
         }
         let az = non_empty(planned, "availability_zone");
         let tenancy = non_empty(planned, "tenancy");
@@ -1256,6 +1312,34 @@ impl Resource for Ec2Instance {
                         .map_err(api("ModifyInstanceAttribute"))?;
                 }
             }
+        }
+        if changed(prior, planned, "volume_tags") {
+            let found = describe(cx, &[id.as_str()]).await?;
+            let volumes: Vec<String> = found
+                .get(&id)
+                .map(|(i, _)| {
+                    i.block_device_mappings()
+                        .iter()
+                        .filter_map(|b| b.ebs().and_then(|e| e.volume_id()))
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let as_tags = |v: &Value| {
+                let t = v
+                    .get_attr("volume_tags")
+                    .filter(|t| !t.is_null())
+                    .cloned()
+                    .unwrap_or_else(|| Value::Map(BTreeMap::new()));
+                Value::object([("tags_all", t)])
+            };
+            let (old, new) = (as_tags(prior), as_tags(planned));
+            for v in &volumes {
+                tags::update(cx.session, v, &old, &new).await?;
+            }
+        }
+        if changed(prior, planned, "iam_instance_profile") {
+            set_instance_profile(cx, &id, non_empty(planned, "iam_instance_profile")).await?;
         }
         // What needs the instance stopped: type, user data, EBS optimization.
         let new_type = changed(prior, planned, "instance_type");
