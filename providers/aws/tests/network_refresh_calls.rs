@@ -1,0 +1,162 @@
+//! Refresh is batched: for every networking type, one `read_batch` over
+//! several objects makes exactly ONE EC2 call (counted by the harness's
+//! proxy), whatever the number of objects, and keeps unchanged objects
+//! unchanged.
+
+mod network_support;
+
+use gitform_value::Value;
+use network_support::*;
+use std::collections::BTreeMap;
+
+const N: usize = 3;
+
+#[tokio::test]
+async fn every_networking_type_refreshes_in_one_call() {
+    let Some(env) = env("every_networking_type_refreshes_in_one_call").await else {
+        return;
+    };
+    let vpc = env
+        .create(
+            "aws_vpc",
+            &env.config("aws_vpc", &[("cidr_block", s("10.90.0.0/16"))]),
+        )
+        .await;
+    let vpc_id = attr(&vpc, "id").to_string();
+    let mut made: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    made.insert("aws_vpc", vec![vpc.clone()]);
+    for i in 0..N {
+        let v = env
+            .create(
+                "aws_vpc",
+                &env.config("aws_vpc", &[("cidr_block", s(&format!("10.9{i}.0.0/16")))]),
+            )
+            .await;
+        if i > 0 {
+            made.entry("aws_vpc").or_default().push(v.clone());
+        }
+        let igw = env
+            .create(
+                "aws_internet_gateway",
+                &env.config("aws_internet_gateway", &[("vpc_id", s(attr(&v, "id")))]),
+            )
+            .await;
+        made.entry("aws_internet_gateway").or_default().push(igw);
+        let subnet = env
+            .create(
+                "aws_subnet",
+                &env.config(
+                    "aws_subnet",
+                    &[
+                        ("vpc_id", s(&vpc_id)),
+                        ("cidr_block", s(&format!("10.90.{i}.0/24"))),
+                    ],
+                ),
+            )
+            .await;
+        let rt = env
+            .create(
+                "aws_route_table",
+                &env.config("aws_route_table", &[("vpc_id", s(&vpc_id))]),
+            )
+            .await;
+        let eni = env
+            .create(
+                "aws_network_interface",
+                &env.config(
+                    "aws_network_interface",
+                    &[("subnet_id", s(attr(&subnet, "id")))],
+                ),
+            )
+            .await;
+        let route = env
+            .create(
+                "aws_route",
+                &env.config(
+                    "aws_route",
+                    &[
+                        ("route_table_id", s(attr(&rt, "id"))),
+                        ("destination_cidr_block", s("0.0.0.0/0")),
+                        ("network_interface_id", s(attr(&eni, "id"))),
+                    ],
+                ),
+            )
+            .await;
+        let assoc = env
+            .create(
+                "aws_route_table_association",
+                &env.config(
+                    "aws_route_table_association",
+                    &[
+                        ("subnet_id", s(attr(&subnet, "id"))),
+                        ("route_table_id", s(attr(&rt, "id"))),
+                    ],
+                ),
+            )
+            .await;
+        let eip = env
+            .create("aws_eip", &env.config("aws_eip", &[("domain", s("vpc"))]))
+            .await;
+        let nat = env
+            .create(
+                "aws_nat_gateway",
+                &env.config(
+                    "aws_nat_gateway",
+                    &[
+                        ("subnet_id", s(attr(&subnet, "id"))),
+                        ("allocation_id", s(attr(&eip, "id"))),
+                    ],
+                ),
+            )
+            .await;
+        // The EIP's association with the NAT gateway shows on refresh.
+        let eip = env.read("aws_eip", &eip).await.unwrap();
+        for (t, v) in [
+            ("aws_subnet", subnet),
+            ("aws_route_table", rt),
+            ("aws_network_interface", eni),
+            ("aws_route", route),
+            ("aws_route_table_association", assoc),
+            ("aws_eip", eip),
+            ("aws_nat_gateway", nat),
+        ] {
+            made.entry(t).or_default().push(v);
+        }
+    }
+    // Route tables gained routes from aws_route: refresh them once first.
+    let tables = made.remove("aws_route_table").unwrap();
+    let tables: Vec<Value> = env
+        .read_batch("aws_route_table", &tables)
+        .await
+        .into_iter()
+        .map(|r| r.new_state.unwrap())
+        .collect();
+    made.insert("aws_route_table", tables);
+
+    let want: BTreeMap<&str, &str> = [
+        ("aws_vpc", "DescribeVpcs"),
+        ("aws_subnet", "DescribeSubnets"),
+        ("aws_internet_gateway", "DescribeInternetGateways"),
+        ("aws_route_table", "DescribeRouteTables"),
+        ("aws_route", "DescribeRouteTables"),
+        ("aws_route_table_association", "DescribeRouteTables"),
+        ("aws_eip", "DescribeAddresses"),
+        ("aws_nat_gateway", "DescribeNatGateways"),
+        ("aws_network_interface", "DescribeNetworkInterfaces"),
+    ]
+    .into();
+    assert_eq!(made.len(), want.len());
+    for (type_name, states) in &made {
+        assert_eq!(states.len(), N, "{type_name}");
+        env.take_calls();
+        let read = env.read_batch(type_name, states).await;
+        assert_eq!(
+            env.take_calls(),
+            [(want[type_name].to_string(), 1)].into(),
+            "{type_name}: one call for {N} objects"
+        );
+        for (got, old) in read.iter().zip(states) {
+            assert_eq!(got.new_state.as_ref(), Some(old), "{type_name} unchanged");
+        }
+    }
+}
