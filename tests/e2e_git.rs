@@ -245,7 +245,8 @@ fn rev_drift_rollback_and_history() {
 
     // The journal: every run with kind, commit, trigger, outcome and counts.
     let runs = store.find_runs(&RunFilter::default()).unwrap();
-    let summary: Vec<(String, Option<String>, Option<String>, u64, u64, u64)> = runs
+    type Row = (String, Option<String>, Option<String>, u64, u64, u64);
+    let summary: Vec<Row> = runs
         .iter()
         .map(|r| {
             (
