@@ -20,13 +20,16 @@ use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, AttributeValue, BlockDeviceMapping, EbsBlockDevice,
-    EbsInstanceBlockDeviceSpecification, Filter, HttpTokensState, IamInstanceProfileSpecification,
-    Instance, InstanceBlockDeviceMappingSpecification, InstanceMetadataEndpointState,
+    AmdSevSnpSpecification, AttributeBooleanValue, AttributeValue, BlockDeviceMapping,
+    CpuOptionsRequest, CreditSpecificationRequest, EbsBlockDevice,
+    EbsInstanceBlockDeviceSpecification, EnclaveOptionsRequest, Filter, HibernationOptionsRequest,
+    HostnameType, HttpTokensState, IamInstanceProfileSpecification, Instance,
+    InstanceAutoRecoveryState, InstanceBlockDeviceMappingSpecification,
+    InstanceMaintenanceOptionsRequest, InstanceMetadataEndpointState,
     InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceType, LaunchTemplateSpecification, Placement,
-    ResourceType, RunInstancesMonitoringEnabled, SecureBlobAttributeValue, ShutdownBehavior,
-    Tenancy, Volume, VolumeType,
+    PrivateDnsNameOptionsRequest, ResourceType, RunInstancesMonitoringEnabled,
+    SecureBlobAttributeValue, ShutdownBehavior, Tenancy, Volume, VolumeType,
 };
 use base64::Engine as _;
 use gitform_provider::{Attribute, Block, NestedBlock, Schema};
@@ -938,6 +941,20 @@ impl Resource for Ec2Instance {
                 "\"user_data\": conflicts with user_data_base64. Set one of them.",
             ));
         }
+        for b in [
+            "instance_market_options",
+            "capacity_reservation_specification",
+        ] {
+            if !blocks(config, b).is_empty() {
+                out.push(
+                    gitform_value::Diagnostic::error(
+                        "Argument not supported yet",
+                        format!("gitform's aws_instance does not handle \"{b}\" blocks yet; remove the block or launch this instance with another tool."),
+                    )
+                    .with_attr_path(gitform_value::AttrPath::attr(b)),
+                );
+            }
+        }
         if !set("ami") && blocks(config, "launch_template").is_empty() {
             let known = config.get_attr("ami").is_none_or(Value::is_known);
             if known {
@@ -1014,12 +1031,23 @@ impl Resource for Ec2Instance {
         let az = non_empty(planned, "availability_zone");
         let tenancy = non_empty(planned, "tenancy");
         let group = non_empty(planned, "placement_group");
-        if az.is_some() || tenancy.is_some() || group.is_some() {
+        let host = non_empty(planned, "host_id");
+        let host_group = non_empty(planned, "host_resource_group_arn");
+        let partition = i32_of(planned, "placement_partition_number").filter(|n| *n > 0);
+        if az.is_some()
+            || tenancy.is_some()
+            || group.is_some()
+            || host.is_some()
+            || host_group.is_some()
+        {
             req = req.placement(
                 Placement::builder()
                     .set_availability_zone(az.map(str::to_string))
                     .set_tenancy(tenancy.map(Tenancy::from))
                     .set_group_name(group.map(str::to_string))
+                    .set_host_id(host.map(str::to_string))
+                    .set_host_resource_group_arn(host_group.map(str::to_string))
+                    .set_partition_number(partition)
                     .build(),
             );
         }
@@ -1075,6 +1103,75 @@ impl Resource for Ec2Instance {
                     .set_instance_metadata_tags(
                         non_empty(o, "instance_metadata_tags").map(InstanceMetadataTagsState::from),
                     )
+                    .build(),
+            );
+        }
+        if let Some(c) = blocks(planned, "cpu_options").first() {
+            req = req.cpu_options(
+                CpuOptionsRequest::builder()
+                    .set_core_count(i32_of(c, "core_count").filter(|n| *n > 0))
+                    .set_threads_per_core(i32_of(c, "threads_per_core").filter(|n| *n > 0))
+                    .set_amd_sev_snp(non_empty(c, "amd_sev_snp").map(AmdSevSnpSpecification::from))
+                    .build(),
+            );
+        }
+        if let Some(c) = blocks(planned, "credit_specification").first() {
+            if let Some(credits) = non_empty(c, "cpu_credits") {
+                req = req.credit_specification(
+                    CreditSpecificationRequest::builder()
+                        .cpu_credits(credits)
+                        .build(),
+                );
+            }
+        }
+        if let Some(h) = bool_attr(planned, "hibernation") {
+            req =
+                req.hibernation_options(HibernationOptionsRequest::builder().configured(h).build());
+        }
+        if let Some(e) = blocks(planned, "enclave_options").first() {
+            if let Some(enabled) = bool_attr(e, "enabled") {
+                req =
+                    req.enclave_options(EnclaveOptionsRequest::builder().enabled(enabled).build());
+            }
+        }
+        if let Some(m) = blocks(planned, "maintenance_options").first() {
+            if let Some(a) = non_empty(m, "auto_recovery") {
+                req = req.maintenance_options(
+                    InstanceMaintenanceOptionsRequest::builder()
+                        .auto_recovery(InstanceAutoRecoveryState::from(a))
+                        .build(),
+                );
+            }
+        }
+        if let Some(o) = blocks(planned, "private_dns_name_options").first() {
+            req = req.private_dns_name_options(
+                PrivateDnsNameOptionsRequest::builder()
+                    .set_hostname_type(non_empty(o, "hostname_type").map(HostnameType::from))
+                    .set_enable_resource_name_dns_a_record(bool_attr(
+                        o,
+                        "enable_resource_name_dns_a_record",
+                    ))
+                    .set_enable_resource_name_dns_aaaa_record(bool_attr(
+                        o,
+                        "enable_resource_name_dns_aaaa_record",
+                    ))
+                    .build(),
+            );
+        }
+        if let Some(n) = i32_of(planned, "ipv6_address_count").filter(|n| *n > 0) {
+            req = req.ipv6_address_count(n);
+        }
+        // Existing network interfaces attached at launch (they replace the
+        // subnet, groups and address arguments).
+        for ni in blocks(planned, "network_interface") {
+            req = req.network_interfaces(
+                InstanceNetworkInterfaceSpecification::builder()
+                    .set_network_interface_id(
+                        non_empty(ni, "network_interface_id").map(str::to_string),
+                    )
+                    .set_device_index(i32_of(ni, "device_index"))
+                    .set_network_card_index(i32_of(ni, "network_card_index"))
+                    .set_delete_on_termination(bool_attr(ni, "delete_on_termination"))
                     .build(),
             );
         }
