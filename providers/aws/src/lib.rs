@@ -41,8 +41,25 @@
 //!    listed by `data::data_sources()`.
 //!
 //! The operations receive a [`resource::Ctx`]: the session (`cx.ec2()`,
-//! `cx.tags()`) and the operation's timeout (`cx.target(...)` builds a
-//! wait target bounded by it).
+//! `cx.tags()`, `cx.session.account_id`) and the operation's timeout
+//! (`cx.target(...)` builds a wait target bounded by it).
+//!
+//! Optional hooks of [`resource::Resource`]:
+//! - `read_details`: attributes that cost a call per object
+//!   (DescribeVpcAttribute...). Called after create/update and on import,
+//!   never on refresh; on refresh those attributes keep their state values.
+//! - `plan`: adjust the plan ([`resource::Planning`]: `set_unknown`,
+//!   `replace`, keep a computed nested block when none is configured).
+//! - `validate`: value checks ([`resource::check_string`],
+//!   [`resource::check_one_of`], [`resource::check_conflict`]).
+//! - `update_with_new_id`: for updates that give the object a new id.
+//! - `import`: import ids that are not the AWS id
+//!   (`subnet-xxx/rtb-yyy`, `rtb-xxx_0.0.0.0/0`).
+//!
+//! Create calls that accept a `ClientToken` get [`resource::client_token`],
+//! so a retry after a lost answer does not create a second object. Delete
+//! and detach calls that AWS refuses while dependents are still going away
+//! (`DependencyViolation`) go through [`wait::retry_on_codes`].
 
 pub mod attrs;
 mod compute;

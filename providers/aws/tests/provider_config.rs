@@ -271,3 +271,58 @@ async fn failures_name_the_call_and_the_error_code() {
     let (_, errs) = provider(&px.url(), &[("region", s("mars-1"))]).await;
     assert!(errs[0].contains("Invalid AWS Region"), "{errs:?}");
 }
+
+#[tokio::test]
+async fn a_create_that_fails_halfway_returns_what_exists() {
+    let id = account::unique_id();
+    // CreateVpc works; the ModifyVpcAttribute that follows always fails.
+    let Some(px) = proxy(
+        Faults {
+            rate: 1.0,
+            kinds: vec![FaultKind::RequestLimitExceeded],
+            seed: 3,
+            actions: vec!["ModifyVpcAttribute".into()],
+        },
+        &id,
+    ) else {
+        return;
+    };
+    let (p, errs) = provider(
+        &px.url(),
+        &[
+            ("skip_credentials_validation", Value::Bool(true)),
+            ("skip_requesting_account_id", Value::Bool(true)),
+            ("max_retries", Value::int(0)),
+        ],
+    )
+    .await;
+    assert!(errs.is_empty(), "{errs:?}");
+    let resp = plan_and_create(
+        &p,
+        "aws_vpc",
+        &[
+            ("cidr_block", s("10.82.0.0/16")),
+            ("enable_dns_hostnames", Value::Bool(true)),
+            ("tags", map(&[("Run", "partial")])),
+        ],
+    )
+    .await;
+    let e = errors(&resp.diagnostics);
+    assert!(e[0].contains("ModifyVpcAttribute"), "{e:?}");
+    assert!(e[0].contains("tainted"), "{e:?}");
+    // The VPC exists, and the response says which, so the engine records it.
+    let state = resp.new_state.expect("the partial object is returned");
+    let vpc_id = attr(&state, "id");
+    assert!(state.is_wholly_known());
+    let Some((_own, ec2)) = own_client(&id) else {
+        return;
+    };
+    let out = ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("tag:Run").values("partial").build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.vpcs().len(), 1);
+    assert_eq!(out.vpcs()[0].vpc_id(), Some(vpc_id));
+}
