@@ -83,35 +83,66 @@ impl Ec2 {
     pub fn live_tagged(&self, key: &str, value: &str) -> Result<Vec<Found>, Error> {
         let mut found = Vec::new();
         for list in LISTS {
-            let root = self.call_xml(list.action, &[])?;
-            let items: Vec<&Element> = if list.action == "DescribeInstances" {
-                root.items("reservationSet")
-                    .into_iter()
-                    .flat_map(|r| r.items("instancesSet"))
-                    .collect()
-            } else {
-                root.items(list.set)
-            };
-            for item in items {
-                if item.tag(key).as_deref() != Some(value) {
-                    continue;
-                }
-                let state = list
-                    .state
-                    .and_then(|path| item.at(path))
-                    .map(|e| e.text.trim().to_string());
-                if state.is_some_and(|s| list.gone.contains(&s.as_str())) {
-                    continue;
-                }
-                found.push(Found {
-                    kind: list.kind.to_string(),
-                    id: item.child_text(list.id).unwrap_or("").to_string(),
-                });
+            for root in self.call_all(list.action, &[])? {
+                found.extend(live_items(list, &root, key, value));
             }
         }
         found.sort();
         Ok(found)
     }
+
+    /// Every page of a Describe call: follows `nextToken` until it is
+    /// absent (moto pages some Describe calls even without MaxResults).
+    pub fn call_all(&self, action: &str, params: &[(&str, &str)]) -> Result<Vec<Element>, Error> {
+        let mut pages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut p: Vec<(&str, &str)> = params.to_vec();
+            if let Some(t) = &token {
+                p.push(("NextToken", t.as_str()));
+            }
+            let root = self.call_xml(action, &p)?;
+            let next = root
+                .child_text("nextToken")
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            pages.push(root);
+            match next {
+                Some(t) if pages.len() < 10_000 => token = Some(t),
+                _ => return Ok(pages),
+            }
+        }
+    }
+}
+
+/// The live items of one page of a listing that carry the tag.
+fn live_items(list: &List, root: &Element, key: &str, value: &str) -> Vec<Found> {
+    let items: Vec<&Element> = if list.action == "DescribeInstances" {
+        root.items("reservationSet")
+            .into_iter()
+            .flat_map(|r| r.items("instancesSet"))
+            .collect()
+    } else {
+        root.items(list.set)
+    };
+    let mut found = Vec::new();
+    for item in items {
+        if item.tag(key).as_deref() != Some(value) {
+            continue;
+        }
+        let state = list
+            .state
+            .and_then(|path| item.at(path))
+            .map(|e| e.text.trim().to_string());
+        if state.is_some_and(|s| list.gone.contains(&s.as_str())) {
+            continue;
+        }
+        found.push(Found {
+            kind: list.kind.to_string(),
+            id: item.child_text(list.id).unwrap_or("").to_string(),
+        });
+    }
+    found
 }
 
 /// How to list one resource type.

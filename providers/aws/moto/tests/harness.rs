@@ -346,3 +346,34 @@ fn live_tagged_lists_what_exists_and_forgets_what_was_deleted() {
         .iter()
         .any(|f| f.kind == "Subnet" && f.id == subnet));
 }
+
+#[test]
+fn live_tagged_follows_next_token() {
+    let Some(moto) = shared_or_skip("live_tagged_pages") else {
+        return;
+    };
+    let ec2 = Ec2::new(moto.addr(), &account::unique_id());
+    // moto pages DescribeInstances by 100 reservations without MaxResults.
+    let n = 105;
+    for _ in 0..n {
+        ec2.call(
+            "RunInstances",
+            &with_tag(
+                "instance",
+                &[
+                    ("ImageId", "ami-12c6146b"),
+                    ("InstanceType", "t3.micro"),
+                    ("MinCount", "1"),
+                    ("MaxCount", "1"),
+                ],
+            ),
+        )
+        .unwrap();
+    }
+    let first = ec2.call_xml("DescribeInstances", &[]).unwrap();
+    assert!(
+        first.child_text("nextToken").is_some_and(|t| !t.is_empty()),
+        "moto no longer pages DescribeInstances: this test checks nothing"
+    );
+    assert_eq!(ec2.live_tagged("Project", "live").unwrap().len(), n);
+}
