@@ -64,6 +64,11 @@ async fn key_pair_lifecycle() {
     assert_eq!(attr(&state, "fingerprint"), k.key_fingerprint().unwrap());
     assert_eq!(attr(&state, "key_pair_id"), k.key_pair_id().unwrap());
     assert_eq!(attr(&state, "key_type"), "rsa");
+    let account = env.proxy.account_id().expect("the test's account");
+    assert_eq!(
+        attr(&state, "arn"),
+        format!("arn:aws:ec2:us-east-1:{account}:key-pair/deployer")
+    );
     let read = env.read_one(KP, &state).await.unwrap();
     assert_eq!(changed_attrs(&state, &read), Vec::<String>::new());
     // The same key with another comment is no change.

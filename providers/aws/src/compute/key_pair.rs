@@ -27,9 +27,7 @@ fn state_from(cx: &Ctx<'_>, k: &KeyPairInfo, prior: &Value) -> Value {
     let mut m = BTreeMap::new();
     let arn = match str_attr(prior, "arn") {
         Some(a) if a.ends_with(&format!("key-pair/{name}")) => a.to_string(),
-        // The session does not know the account id (no STS call): the ARN
-        // has an empty account field until it does.
-        _ => cx.arn("", &format!("key-pair/{name}")),
+        _ => cx.arn(super::account_id(cx), &format!("key-pair/{name}")),
     };
     m.insert("arn".to_string(), Value::string(arn));
     m.insert(

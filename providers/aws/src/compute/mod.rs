@@ -21,8 +21,8 @@ pub fn resource_types() -> Vec<&'static dyn Resource> {
 }
 
 /// The account id for ARNs of objects whose Describe answer does not name
-/// their owner (volumes, key pairs). The session does not know it yet.
+/// their owner (volumes, key pairs): the session's (empty with
+/// `skip_requesting_account_id`, as in hashicorp/aws).
 pub(crate) fn account_id<'a>(cx: &Ctx<'a>) -> &'a str {
-    let _ = cx;
-    ""
+    &cx.session.account_id
 }

@@ -54,12 +54,15 @@ pub async fn env(test: &str) -> Option<Env> {
     set(&mut cfg, "access_key", Value::from("testing"));
     set(&mut cfg, "secret_key", Value::from("testing"));
     set(&mut cfg, "skip_credentials_validation", Value::Bool(true));
-    set(&mut cfg, "skip_requesting_account_id", Value::Bool(true));
+    set(&mut cfg, "skip_requesting_account_id", Value::Bool(false));
     set(&mut cfg, "skip_metadata_api_check", Value::from("true"));
     let mut endpoints = schema.provider.block.blocks["endpoints"]
         .block
         .null_object();
     set(&mut endpoints, "ec2", Value::from(proxy.url()));
+    // The account id (for ARNs) comes from STS GetCallerIdentity: moto
+    // answers with the proxy's account.
+    set(&mut endpoints, "sts", Value::from(proxy.url()));
     set(&mut cfg, "endpoints", Value::set(vec![endpoints]));
     let resp = provider.configure(ConfigureRequest { config: cfg }).await;
     assert!(
