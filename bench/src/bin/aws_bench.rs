@@ -573,9 +573,9 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
     }
     let _ = writeln!(
         md,
-        "| tool | step | resources | time (s) | EC2 API calls | faults injected | busiest calls | result |"
+        "| tool | step | resources | time (s) | EC2 API calls | faults injected | time in moto (s, summed) | busiest calls | result |"
     );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---|---|");
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|---|");
     for run in runs {
         for s in &run.steps {
             let result = if s.ok {
@@ -585,12 +585,13 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
             };
             let _ = writeln!(
                 md,
-                "| {} | {} | {resources} | {:.2} | {} | {} | {} | {result} |",
+                "| {} | {} | {resources} | {:.2} | {} | {} | {:.2} | {} | {result} |",
                 run.tool.name(),
                 s.name,
                 s.seconds,
                 s.counts.calls(),
                 s.counts.faulted(),
+                s.counts.upstream().as_secs_f64(),
                 top_actions(&s.counts, 4),
             );
         }
@@ -674,8 +675,13 @@ fn to_json(args: &Args, runs: &[ToolRun], date: &str) -> serde_json::Value {
                 "note": s.note,
                 "ec2_calls": s.counts.calls(),
                 "faults_injected": s.counts.faulted(),
+                "seconds_in_moto_summed": s.counts.upstream().as_secs_f64(),
                 "by_action": s.counts.actions.iter()
-                    .map(|(a, c)| (a.clone(), json!(c.calls)))
+                    .map(|(a, c)| (a.clone(), json!({
+                        "calls": c.calls,
+                        "faulted": c.faulted,
+                        "seconds_in_moto_summed": c.upstream.as_secs_f64(),
+                    })))
                     .collect::<serde_json::Map<_, _>>(),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

@@ -122,6 +122,9 @@ pub struct ActionCount {
     pub faulted: u64,
     /// Requests that reached moto (including lost responses).
     pub forwarded: u64,
+    /// Time spent waiting for moto's answers, summed over the calls
+    /// (concurrent calls overlap, so this can exceed the wall time).
+    pub upstream: Duration,
 }
 
 /// Counts per EC2 action. Requests without an `Action` are counted under
@@ -145,6 +148,11 @@ impl CallCounts {
     /// All requests that reached moto.
     pub fn forwarded(&self) -> u64 {
         self.actions.values().map(|c| c.forwarded).sum()
+    }
+
+    /// Time spent waiting for moto, summed over all calls.
+    pub fn upstream(&self) -> Duration {
+        self.actions.values().map(|c| c.upstream).sum()
     }
 
     /// The calls of one action.
@@ -349,20 +357,21 @@ fn handle(shared: &Shared, mut req: Request) -> Response {
     } else {
         shared.config.faults.decide(&action, n)
     };
-    let record = |faulted: bool, forwarded: bool| {
+    let record = |faulted: bool, forwarded: bool, upstream: Duration| {
         let mut counts = lock(&shared.counts);
         let c = counts.actions.entry(action.clone()).or_default();
         c.faulted += u64::from(faulted);
         c.forwarded += u64::from(forwarded);
+        c.upstream += upstream;
     };
     match fault {
         Some(FaultKind::RequestLimitExceeded) => {
-            record(true, false);
+            record(true, false, Duration::ZERO);
             let id = shared.request_ids.fetch_add(1, Ordering::Relaxed);
             return request_limit_exceeded(id);
         }
         Some(FaultKind::ServiceUnavailable) => {
-            record(true, false);
+            record(true, false, Duration::ZERO);
             return service_unavailable();
         }
         Some(FaultKind::LostResponse) | None => {}
@@ -370,8 +379,9 @@ fn handle(shared: &Shared, mut req: Request) -> Response {
     if let Some(account) = &shared.config.account_id {
         req.set_header(ACCOUNT_HEADER, account);
     }
+    let start = std::time::Instant::now();
     let upstream = wire::send(shared.config.upstream, &req, Duration::from_secs(300));
-    record(fault.is_some(), true);
+    record(fault.is_some(), true, start.elapsed());
     match (upstream, fault) {
         (Ok(_), Some(FaultKind::LostResponse)) => service_unavailable(),
         (Ok(resp), _) => resp,
