@@ -775,6 +775,8 @@ impl Command {
             Command::Refresh(a) => Some(&mut a.vars),
             Command::Import(a) => Some(&mut a.vars),
             Command::Console(a) => Some(&mut a.vars),
+            Command::Drift(a) => Some(&mut a.vars),
+            Command::Rollback(a) => Some(&mut a.vars),
             _ => None,
         }
     }
