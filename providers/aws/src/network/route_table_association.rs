@@ -164,13 +164,19 @@ impl Resource for RouteTableAssociation {
             },
         )
         .await;
+        let mut ready = false;
         let assoc = match out {
-            Ok(out) => out
-                .association_id()
-                .ok_or_else(|| Error::NotFound {
-                    what: "the association id in the AssociateRouteTable answer".into(),
-                })?
-                .to_string(),
+            Ok(out) => {
+                ready = out
+                    .association_state()
+                    .and_then(|s| s.state())
+                    .is_some_and(|s| s.as_str() == "associated");
+                out.association_id()
+                    .ok_or_else(|| Error::NotFound {
+                        what: "the association id in the AssociateRouteTable answer".into(),
+                    })?
+                    .to_string()
+            }
             // A retry of our own call whose first answer was lost: the
             // association exists; find it.
             Err(e) if e.code() == Some("Resource.AlreadyAssociated") => {
@@ -180,9 +186,11 @@ impl Resource for RouteTableAssociation {
             }
             Err(e) => return Err(e),
         };
-        wait_associated(cx, &assoc)
-            .await
-            .map_err(|e| e.after_create(&assoc))?;
+        if !ready {
+            wait_associated(cx, &assoc)
+                .await
+                .map_err(|e| e.after_create(&assoc))?;
+        }
         Ok(assoc)
     }
 

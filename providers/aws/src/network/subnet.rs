@@ -358,6 +358,10 @@ impl Resource for Subnet {
             .send()
             .await
             .map_err(api("CreateSubnet"))?;
+        let ready = out
+            .subnet()
+            .and_then(SdkSubnet::state)
+            .is_some_and(|st| st.as_str() == "available");
         let subnet_id = out
             .subnet()
             .and_then(SdkSubnet::subnet_id)
@@ -366,21 +370,13 @@ impl Resource for Subnet {
             })?
             .to_string();
         let finish = async {
-            wait::until(
-                cx.target(format!("subnet {subnet_id}"), "available"),
-                || async {
-                    Ok(match find(cx, &subnet_id).await? {
-                        Some(s) if s.state().is_some_and(|st| st.as_str() == "available") => {
-                            Poll::Done(())
-                        }
-                        Some(s) => {
-                            Poll::Pending(s.state().map_or("unknown", |st| st.as_str()).to_string())
-                        }
-                        None => Poll::Pending("not found yet".into()),
-                    })
-                },
-            )
-            .await?;
+            if !ready {
+                wait_available(cx, &subnet_id).await?;
+            }
+            Ok::<(), Error>(())
+        };
+        finish.await.map_err(|e| e.after_create(&subnet_id))?;
+        let finish = async {
             if let Some(t) = non_empty(planned, "private_dns_hostname_type_on_launch") {
                 modify_hostname_type(cx, &subnet_id, t).await?;
             }
@@ -516,4 +512,19 @@ impl Resource for Subnet {
         )
         .await
     }
+}
+
+async fn wait_available(cx: &Ctx<'_>, subnet_id: &str) -> Result<(), Error> {
+    wait::until(
+        cx.target(format!("subnet {subnet_id}"), "available"),
+        || async {
+            Ok(match find(cx, subnet_id).await? {
+                Some(s) if s.state().is_some_and(|st| st.as_str() == "available") => Poll::Done(()),
+                Some(s) => Poll::Pending(s.state().map_or("unknown", |st| st.as_str()).to_string()),
+                None => Poll::Pending("not found yet".into()),
+            })
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -342,6 +342,11 @@ impl Resource for Vpc {
             call = call.instance_tenancy(Tenancy::from(t));
         }
         let out = call.send().await.map_err(api("CreateVpc"))?;
+        // moto (and sometimes EC2) answers with the VPC already available.
+        let ready = out
+            .vpc()
+            .and_then(SdkVpc::state)
+            .is_some_and(|s| s.as_str() == "available");
         let vpc_id = out
             .vpc()
             .and_then(SdkVpc::vpc_id)
@@ -350,7 +355,9 @@ impl Resource for Vpc {
             })?
             .to_string();
         let finish = async {
-            wait_available(cx, &vpc_id).await?;
+            if !ready {
+                wait_available(cx, &vpc_id).await?;
+            }
             // AWS creates VPCs with DNS support on, hostnames and metrics off.
             if bool_attr(planned, "enable_dns_support") == Some(false) {
                 modify_attribute(cx, &vpc_id, "enable_dns_support", false).await?;
