@@ -16,6 +16,7 @@
 mod credentials;
 mod error;
 mod location;
+mod openpgp;
 mod reader;
 mod repo;
 mod signature;

@@ -3,11 +3,15 @@
 //! SSH signatures (`gpg.format=ssh`, an armored `SSHSIG` in the commit's
 //! `gpgsig` header) are verified here with the `ssh-key` crate over the
 //! commit payload without that header, in the `git` namespace, as
-//! `git verify-commit` does. OpenPGP signatures are recognised but not
-//! verified: such a commit is reported [`SignatureStatus::Unsupported`],
-//! which callers treat as not trusted.
+//! `git verify-commit` does. OpenPGP signatures (`-----BEGIN PGP
+//! SIGNATURE-----`) are verified as git verifies them, by GnuPG (`gpgv`,
+//! else `gpg`) against a temporary keyring holding only the trusted
+//! OpenPGP keys (see `openpgp.rs`); without GnuPG such a commit is
+//! reported [`SignatureStatus::Unsupported`], which callers treat as not
+//! trusted. X.509 signatures are never verified.
 
 use crate::error::GitError;
+use crate::openpgp::{self, PgpKey, PgpOutcome};
 use crate::repo::Repo;
 use ssh_key::{HashAlg, PublicKey, SshSig};
 use std::path::Path;
@@ -19,6 +23,7 @@ const GIT_NAMESPACE: &str = "git";
 #[derive(Debug, Clone, Default)]
 pub struct TrustedKeys {
     ssh: Vec<TrustedSshKey>,
+    pgp: Vec<PgpKey>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,22 +34,42 @@ struct TrustedSshKey {
 }
 
 impl TrustedKeys {
-    /// Parses trusted keys, one per line: OpenSSH public keys
-    /// (`ssh-ed25519 AAAA... comment`, as in `authorized_keys`) or git's
-    /// `allowed_signers` lines (`alice@example.com [options] ssh-ed25519 AAAA...`).
+    /// Parses trusted keys: OpenSSH public keys, one per line
+    /// (`ssh-ed25519 AAAA... comment`, as in `authorized_keys`), git's
+    /// `allowed_signers` lines (`alice@example.com [options] ssh-ed25519 AAAA...`),
+    /// and ASCII-armoured OpenPGP public key blocks (`gpg --armor --export`,
+    /// from `-----BEGIN PGP PUBLIC KEY BLOCK-----` to the END line).
     /// Blank lines and `#` comments are skipped.
     pub fn parse(text: &str) -> Result<TrustedKeys, GitError> {
         let mut out = TrustedKeys::default();
-        for (i, raw) in text.lines().enumerate() {
-            let line = raw.trim();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i].trim();
+            i += 1;
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            out.ssh
-                .push(parse_line(line).map_err(|message| GitError::TrustedKey {
-                    line: i + 1,
-                    message,
-                })?);
+            if line.starts_with("-----BEGIN PGP") {
+                let start = i - 1;
+                let end = lines[start..]
+                    .iter()
+                    .position(|l| l.trim().starts_with("-----END PGP"))
+                    .map(|n| start + n + 1)
+                    .unwrap_or(lines.len());
+                let key = openpgp::dearmor(&lines[start..end]).map_err(|message| {
+                    GitError::TrustedKey {
+                        line: start + 1,
+                        message,
+                    }
+                })?;
+                out.pgp.push(key);
+                i = end;
+                continue;
+            }
+            out.ssh.push(
+                parse_line(line).map_err(|message| GitError::TrustedKey { line: i, message })?,
+            );
         }
         Ok(out)
     }
@@ -61,14 +86,15 @@ impl TrustedKeys {
     /// Adds the keys of `other`.
     pub fn extend(&mut self, other: TrustedKeys) {
         self.ssh.extend(other.ssh);
+        self.pgp.extend(other.pgp);
     }
 
     pub fn len(&self) -> usize {
-        self.ssh.len()
+        self.ssh.len() + self.pgp.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ssh.is_empty()
+        self.ssh.is_empty() && self.pgp.is_empty()
     }
 }
 
@@ -118,9 +144,11 @@ pub enum SignatureStatus {
     /// Signed by a trusted key, and the signature matches the commit.
     Verified {
         format: SignatureFormat,
-        /// `SHA256:...` fingerprint of the key.
+        /// `SHA256:...` fingerprint of an SSH key; the primary key's
+        /// hexadecimal fingerprint of an OpenPGP key.
         fingerprint: String,
-        /// Principal or comment of the trusted key.
+        /// Principal or comment of the trusted SSH key; the user id of the
+        /// OpenPGP key.
         signer: Option<String>,
     },
     /// The commit carries no signature.
@@ -133,8 +161,12 @@ pub enum SignatureStatus {
     /// Signed by a trusted key, but the signature does not match (the
     /// commit was altered) or cannot be read.
     Invalid { reason: String },
-    /// A signature format this build cannot verify (OpenPGP, X.509).
-    Unsupported { format: SignatureFormat },
+    /// A signature this build cannot verify: X.509, or OpenPGP when GnuPG
+    /// is not installed. `reason` says which.
+    Unsupported {
+        format: SignatureFormat,
+        reason: String,
+    },
 }
 
 impl SignatureStatus {
@@ -172,9 +204,13 @@ impl SignatureStatus {
                     .unwrap_or_default()
             ),
             SignatureStatus::Invalid { reason } => format!("the signature is not valid: {reason}"),
-            SignatureStatus::Unsupported { format } => format!(
-                "the commit carries a {} signature, which gitform cannot verify yet",
-                format.as_str()
+            SignatureStatus::Unsupported { format, reason } => format!(
+                "cannot verify {} signatures: {reason}",
+                match format {
+                    SignatureFormat::OpenPgp => "OpenPGP",
+                    SignatureFormat::X509 => "X.509",
+                    other => other.as_str(),
+                }
             ),
         }
     }
@@ -209,8 +245,20 @@ pub fn verify_commit(
 /// its `gpgsig` header).
 pub fn verify_payload(signature: &str, payload: &[u8], trusted: &TrustedKeys) -> SignatureStatus {
     let format = signature_format(signature);
-    if format != SignatureFormat::Ssh {
-        return SignatureStatus::Unsupported { format };
+    match format {
+        SignatureFormat::Ssh => {}
+        SignatureFormat::OpenPgp => return verify_openpgp(signature, payload, trusted),
+        SignatureFormat::X509 => return SignatureStatus::Unsupported {
+            format,
+            reason:
+                "gitform does not verify X.509 (gpgsm) signatures; sign with SSH or OpenPGP keys"
+                    .into(),
+        },
+        SignatureFormat::Unknown => {
+            return SignatureStatus::Invalid {
+                reason: "the gpgsig header holds no SSH, OpenPGP or X.509 signature".into(),
+            }
+        }
     }
     let sig = match SshSig::from_pem(signature.trim()) {
         Ok(s) => s,
@@ -248,6 +296,35 @@ pub fn verify_payload(signature: &str, payload: &[u8], trusted: &TrustedKeys) ->
         },
         Err(e) => SignatureStatus::Invalid {
             reason: format!("{e} (the commit does not match what was signed)"),
+        },
+    }
+}
+
+/// An OpenPGP signature: GnuPG with only the trusted OpenPGP keys in its
+/// keyring, so a good signature is a trusted one.
+fn verify_openpgp(signature: &str, payload: &[u8], trusted: &TrustedKeys) -> SignatureStatus {
+    let format = SignatureFormat::OpenPgp;
+    if trusted.pgp.is_empty() {
+        // Nothing could make it trusted; no need for GnuPG to say so.
+        return SignatureStatus::Untrusted {
+            format,
+            fingerprint: None,
+        };
+    }
+    match openpgp::verify(signature, payload, &trusted.pgp) {
+        PgpOutcome::Good { fingerprint, user } => SignatureStatus::Verified {
+            format,
+            fingerprint,
+            signer: user,
+        },
+        PgpOutcome::UnknownKey { key_id } => SignatureStatus::Untrusted {
+            format,
+            fingerprint: key_id,
+        },
+        PgpOutcome::Rejected { reason } => SignatureStatus::Invalid { reason },
+        PgpOutcome::NoGpg => SignatureStatus::Unsupported {
+            format,
+            reason: "gpg not found (install GnuPG: gpgv or gpg must be on PATH)".into(),
         },
     }
 }
