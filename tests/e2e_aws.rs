@@ -223,6 +223,8 @@ fn drift_of_a_rule_and_a_tag_is_shown_by_attribute_and_put_back() {
         text.plan_line().as_deref(),
         Some("Plan: 0 to add, 2 to change, 0 to destroy.")
     );
+    let shown = scrub_ids(&text.stable_stdout().replace(&w.project, "PROJECT"));
+    insta_settings().bind(|| insta::assert_snapshot!("aws_vpc_drift_plan", shown));
 
     w.apply()
         .stdout_has("Apply complete! Resources: 0 added, 2 changed, 0 destroyed.");

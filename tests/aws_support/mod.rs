@@ -170,6 +170,8 @@ pub fn scrub_ids(text: &str) -> String {
             r"\b(vpc|subnet|igw|nat|eipalloc|eipassoc|rtb|rtbassoc|sg|sgr|i|key|ami|vol|eni|lt|snap|r)-[0-9a-f]{8,17}\b",
             "",
         ),
+        // Host names made of addresses (ip-10-0-1-5.ec2.internal).
+        (r"\b(?:ip|ec2)-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}\b", "HOST"),
         // Addresses, but not CIDR blocks (they come from the configuration).
         (r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b(/\d+)?", "IP"),
         (r"\b\d{12}\b", "ACCOUNT"),
@@ -210,7 +212,7 @@ fn scrub_ids_numbers_distinct_values() {
         "<vpc-1> <subnet-1> <vpc-1> <IP-1> <ACCOUNT-1>"
     );
     assert_eq!(
-        scrub_ids("cidr 10.20.0.0/24, ip 10.20.0.7"),
-        "cidr 10.20.0.0/24, ip <IP-1>"
+        scrub_ids("cidr 10.20.0.0/24, ip 10.20.0.7, ip-10-20-0-7.ec2.internal"),
+        "cidr 10.20.0.0/24, ip <IP-1>, <HOST-1>.ec2.internal"
     );
 }
