@@ -127,10 +127,7 @@ fn full_schema_block() -> Block {
         .attr("key_name", s().force_new())
         .attr("monitoring", b())
         .attr("outpost_arn", Attribute::computed(Type::String))
-        .attr(
-            "password_data",
-            Attribute::computed(Type::String).sensitive(),
-        )
+        .attr("password_data", Attribute::computed(Type::String))
         .attr("placement_group", s().force_new())
         .attr("placement_partition_number", n().force_new())
         .attr(
@@ -273,8 +270,14 @@ fn full_schema_block() -> Block {
             "metadata_options",
             list1(
                 Block::new()
-                    .attr("http_endpoint", s())
-                    .attr("http_protocol_ipv6", s())
+                    .attr(
+                        "http_endpoint",
+                        Attribute::optional(Type::String).with_default(Value::string("enabled")),
+                    )
+                    .attr(
+                        "http_protocol_ipv6",
+                        Attribute::optional(Type::String).with_default(Value::string("disabled")),
+                    )
                     .attr("http_put_response_hop_limit", n())
                     .attr("http_tokens", s())
                     .attr("instance_metadata_tags", s()),
