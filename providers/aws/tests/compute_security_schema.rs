@@ -3,7 +3,7 @@
 //! attribute and block names, types and required / optional / computed
 //! shape, apart from the deliberate differences listed here.
 
-use gitform_provider::{Block, Nesting, Provider};
+use gitform_provider::{Block, Nesting};
 use gitform_value::json::type_from_json;
 use serde_json::Value as Json;
 
