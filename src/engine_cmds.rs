@@ -222,6 +222,7 @@ fn spawn_interrupt_watcher(progress: &Arc<Progress>) -> tokio::task::JoinHandle<
         line("\nInterrupt received.\nPlease wait for gitform to exit or data loss may occur.\nGracefully shutting down...\n");
         if tokio::signal::ctrl_c().await.is_ok() {
             line("Two interrupts received. Exiting immediately. Objects being changed right now may be missing from the state.");
+            crate::registry::stop_plugins();
             std::process::exit(130);
         }
     })

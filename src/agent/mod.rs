@@ -46,6 +46,9 @@ pub struct AgentArgs {
 }
 
 pub fn run(args: &AgentArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    // The agent shuts down gracefully on SIGTERM itself (finishing the step
+    // in progress); plugin cleanup must not pre-empt it.
+    crate::registry::handle_sigterm_elsewhere();
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let loaded = config::load(&args.config, &env);
     let sources: Vec<_> = loaded.file.into_iter().collect();
@@ -226,6 +229,7 @@ async fn supervise(cfg: AgentConfig) -> anyhow::Result<ExitCode> {
         tracing::warn!(
             "second signal: exiting at once; changes in flight may be missing from the state"
         );
+        crate::registry::stop_plugins();
         std::process::exit(130);
     });
 
