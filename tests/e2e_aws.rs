@@ -294,6 +294,30 @@ fn the_example_applies_completely_through_20_percent_throttling_and_503s() {
         calls.calls(),
         calls.faulted()
     );
+    // Writes were refused too, not only reads: their retries were tested.
+    let refused_writes: Vec<&String> = calls
+        .actions
+        .iter()
+        .filter(|(a, c)| {
+            c.faulted > 0
+                && [
+                    "Create",
+                    "Run",
+                    "Allocate",
+                    "Associate",
+                    "Authorize",
+                    "Import",
+                ]
+                .iter()
+                .any(|w| a.starts_with(w))
+        })
+        .map(|(a, _)| a)
+        .collect();
+    assert!(
+        refused_writes.len() >= 3,
+        "too few writes were faulted: {refused_writes:?}\n{}",
+        calls.summary()
+    );
     // Everything exists once: no object was created twice by a retry
     // (moto's log keeps every object ever created, deleted or not).
     assert_eq!(counts(&w.live()), expected_counts());
