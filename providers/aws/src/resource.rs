@@ -26,6 +26,9 @@ use std::time::Duration;
 /// How many ids one Describe call filters on (AWS accepts 200 filter values).
 pub const ID_CHUNK: usize = 200;
 
+/// How many objects' [`Resource::read_details`] one refresh runs at once.
+pub const DETAILS_CONCURRENCY: usize = 8;
+
 /// How long a just-created object may take to show up in Describe answers
 /// (EC2 is eventually consistent).
 pub const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
@@ -176,13 +179,22 @@ pub trait Resource: Send + Sync {
 
     /// Completes a state read by [`Resource::read_batch`] with attributes
     /// that take per-object calls (DescribeVpcAttribute and the like). The
-    /// framework calls it only after this provider created or updated the
-    /// object, and on import, never on refresh, so refresh stays one call
-    /// per batch; on refresh those attributes keep their recorded values.
-    /// Default: nothing to add.
+    /// framework calls it after this provider created or updated the
+    /// object, on import, and on refresh when
+    /// [`Resource::details_on_refresh`] says so; otherwise refresh keeps
+    /// those attributes' recorded values. Default: nothing to add.
     async fn read_details(&self, cx: &Ctx<'_>, state: Value) -> Result<Value, Error> {
         let _ = cx;
         Ok(state)
+    }
+
+    /// Whether refresh also calls [`Resource::read_details`] for every
+    /// object the batched Describe found ([`DETAILS_CONCURRENCY`] at a
+    /// time), so drift of those attributes shows. Say yes for types that
+    /// are few per configuration (VPCs, EIPs), as hashicorp/aws reads them
+    /// on every Read; the calls are per object. Default: no.
+    fn details_on_refresh(&self) -> bool {
+        false
     }
 
     /// Updates in place from `prior` to `planned` (only attributes without
@@ -515,15 +527,22 @@ pub async fn read_batch(
         timeout: r.timeouts().and_then(|t| t.read).unwrap_or(FALLBACK),
     };
     match r.read_batch(&cx, &priors).await {
-        Ok(found) if found.len() == priors.len() => found
-            .into_iter()
-            .zip(&priors)
-            .map(|(state, prior)| ReadResponse {
-                new_state: state.map(|s| conform(&schema.block, s, prior)),
-                private: None,
-                diagnostics: Vec::new(),
-            })
-            .collect(),
+        Ok(found) if found.len() == priors.len() => {
+            let found = if r.details_on_refresh() {
+                refresh_details(r, &cx, found).await
+            } else {
+                found.into_iter().map(|s| (s, Vec::new())).collect()
+            };
+            found
+                .into_iter()
+                .zip(&priors)
+                .map(|((state, diagnostics), prior)| ReadResponse {
+                    new_state: state.map(|s| conform(&schema.block, s, prior)),
+                    private: None,
+                    diagnostics,
+                })
+                .collect()
+        }
         Ok(found) => {
             let e = Error::Invalid {
                 summary: "Provider produced an invalid batch read".to_string(),
@@ -539,6 +558,31 @@ pub async fn read_batch(
         }
         Err(e) => kept(priors, &e, r.type_name()),
     }
+}
+
+/// [`Resource::read_details`] for every found object, at most
+/// [`DETAILS_CONCURRENCY`] at once, in order. An object gone between the
+/// Describe and its detail calls is gone; a detail call that fails keeps
+/// the batch-read state (details as recorded) with the error.
+async fn refresh_details(
+    r: &dyn Resource,
+    cx: &Ctx<'_>,
+    found: Vec<Option<Value>>,
+) -> Vec<(Option<Value>, Vec<Diagnostic>)> {
+    use futures::stream::{self, StreamExt};
+    stream::iter(found.into_iter().map(|state| async move {
+        let Some(state) = state else {
+            return (None, Vec::new());
+        };
+        match r.read_details(cx, state.clone()).await {
+            Ok(v) => (Some(v), Vec::new()),
+            Err(e) if e.is_not_found() => (None, Vec::new()),
+            Err(e) => (Some(state), vec![e.to_diagnostic(r.type_name(), "Reading")]),
+        }
+    }))
+    .buffered(DETAILS_CONCURRENCY)
+    .collect()
+    .await
 }
 
 fn kept(priors: Vec<Value>, e: &Error, type_name: &str) -> Vec<ReadResponse> {

@@ -1,7 +1,8 @@
 //! `aws_eip`: an Elastic IP (`domain = "vpc"`), associated in place with
 //! an instance or network interface. `ptr_record` takes one
-//! DescribeAddressesAttribute call per address, so it is read after create
-//! and update and on import, and kept from state on refresh.
+//! DescribeAddressesAttribute call per address; as hashicorp/aws does, it
+//! is read on every read, refresh included ([`Resource::details_on_refresh`];
+//! EIPs are few per configuration).
 
 use crate::attrs::{self, bool_attr, id, keep, non_empty, str_or_empty};
 use crate::error::{api, Error};
@@ -353,6 +354,10 @@ impl Resource for Eip {
         };
         attrs::set_attr(&mut state, "ptr_record", Value::from(ptr));
         Ok(state)
+    }
+
+    fn details_on_refresh(&self) -> bool {
+        true
     }
 
     async fn update(&self, cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Result<(), Error> {

@@ -1,10 +1,14 @@
 //! `aws_vpc`.
 //!
-//! Refresh reads DescribeVpcs only. The DNS attributes, the network address
-//! usage metrics flag and the ids of the default route table, security
-//! group and network ACL take one call each per VPC, so they are read after
-//! this provider creates or updates a VPC and on import
-//! ([`Resource::read_details`]), and kept from state on refresh.
+//! Refresh reads every VPC of a batch with one DescribeVpcs call. The DNS
+//! attributes, the network address usage metrics flag and the ids of the
+//! main (default) route table, default security group and default network
+//! ACL take six calls per VPC (three DescribeVpcAttribute, one filtered
+//! DescribeRouteTables, DescribeSecurityGroups and DescribeNetworkAcls),
+//! made concurrently. As hashicorp/aws does, they are read on every read
+//! ([`Resource::read_details`] with [`Resource::details_on_refresh`]), so
+//! a change made outside gitform shows as drift; VPCs are few per
+//! configuration, so this adds a handful of calls to a plan.
 
 use super::cidr;
 use crate::attrs::{self, bool_attr, id, int_attr, keep, non_empty, opt_str, str_or_empty};
@@ -31,7 +35,8 @@ pub struct Vpc;
 /// giving up on DeleteVpc.
 const DELETE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-/// The attributes refresh does not read (see the module doc).
+/// The attributes [`Resource::read_details`] reads (see the module doc);
+/// the batched read carries them over from the prior state.
 const DETAILS: [&str; 6] = [
     "enable_dns_support",
     "enable_dns_hostnames",
@@ -184,30 +189,34 @@ async fn modify_attribute(cx: &Ctx<'_>, id: &str, name: &str, value: bool) -> Re
 
 /// The main route table, default security group and default network ACL of a VPC.
 async fn default_ids(cx: &Ctx<'_>, id: &str) -> Result<[Value; 3], Error> {
-    let rt = cx
-        .ec2()
-        .describe_route_tables()
-        .filters(filters::filter("vpc-id", [id]))
-        .filters(filters::filter("association.main", ["true"]))
-        .send()
-        .await
-        .map_err(api("DescribeRouteTables"))?;
-    let sg = cx
-        .ec2()
-        .describe_security_groups()
-        .filters(filters::filter("vpc-id", [id]))
-        .filters(filters::filter("group-name", ["default"]))
-        .send()
-        .await
-        .map_err(api("DescribeSecurityGroups"))?;
-    let acl = cx
-        .ec2()
-        .describe_network_acls()
-        .filters(filters::filter("vpc-id", [id]))
-        .filters(filters::filter("default", ["true"]))
-        .send()
-        .await
-        .map_err(api("DescribeNetworkAcls"))?;
+    let rt = async {
+        cx.ec2()
+            .describe_route_tables()
+            .filters(filters::filter("vpc-id", [id]))
+            .filters(filters::filter("association.main", ["true"]))
+            .send()
+            .await
+            .map_err(api("DescribeRouteTables"))
+    };
+    let sg = async {
+        cx.ec2()
+            .describe_security_groups()
+            .filters(filters::filter("vpc-id", [id]))
+            .filters(filters::filter("group-name", ["default"]))
+            .send()
+            .await
+            .map_err(api("DescribeSecurityGroups"))
+    };
+    let acl = async {
+        cx.ec2()
+            .describe_network_acls()
+            .filters(filters::filter("vpc-id", [id]))
+            .filters(filters::filter("default", ["true"]))
+            .send()
+            .await
+            .map_err(api("DescribeNetworkAcls"))
+    };
+    let (rt, sg, acl) = tokio::try_join!(rt, sg, acl)?;
     Ok([
         opt_str(rt.route_tables().first().and_then(|r| r.route_table_id())),
         opt_str(sg.security_groups().first().and_then(|g| g.group_id())),
@@ -387,23 +396,32 @@ impl Resource for Vpc {
 
     async fn read_details(&self, cx: &Ctx<'_>, mut state: Value) -> Result<Value, Error> {
         let vpc_id = id(&state)?.to_string();
-        for (name, attr) in [
-            ("enable_dns_support", VpcAttributeName::EnableDnsSupport),
-            ("enable_dns_hostnames", VpcAttributeName::EnableDnsHostnames),
-            (
-                "enable_network_address_usage_metrics",
-                VpcAttributeName::EnableNetworkAddressUsageMetrics,
+        let (support, hostnames, metrics, [rt, sg, acl]) = tokio::try_join!(
+            attribute(cx, &vpc_id, VpcAttributeName::EnableDnsSupport),
+            attribute(cx, &vpc_id, VpcAttributeName::EnableDnsHostnames),
+            attribute(
+                cx,
+                &vpc_id,
+                VpcAttributeName::EnableNetworkAddressUsageMetrics
             ),
+            default_ids(cx, &vpc_id),
+        )?;
+        for (name, v) in [
+            ("enable_dns_support", support),
+            ("enable_dns_hostnames", hostnames),
+            ("enable_network_address_usage_metrics", metrics),
         ] {
-            let v = attribute(cx, &vpc_id, attr).await?;
             attrs::set_attr(&mut state, name, Value::Bool(v.unwrap_or(false)));
         }
-        let [rt, sg, acl] = default_ids(cx, &vpc_id).await?;
         attrs::set_attr(&mut state, "default_route_table_id", rt.clone());
         attrs::set_attr(&mut state, "main_route_table_id", rt);
         attrs::set_attr(&mut state, "default_security_group_id", sg);
         attrs::set_attr(&mut state, "default_network_acl_id", acl);
         Ok(state)
+    }
+
+    fn details_on_refresh(&self) -> bool {
+        true
     }
 
     async fn update(&self, cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Result<(), Error> {
