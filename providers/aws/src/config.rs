@@ -52,8 +52,9 @@ pub const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(15);
 /// few hundred throttled calls in parallel can use up).
 const RETRY_QUOTA: usize = 100_000;
 
-/// The decoded provider block.
-#[derive(Clone, Debug, PartialEq)]
+/// The decoded provider block. Its `Debug` shows `secret_key` and `token`
+/// as `Some("<redacted>")`, so logs and panics never print them.
+#[derive(Clone, PartialEq)]
 pub struct ProviderConfig {
     pub region: Option<String>,
     pub profile: Option<String>,
@@ -73,6 +74,35 @@ pub struct ProviderConfig {
     /// `token_bucket_rate_limiter_capacity`: the retry quota.
     pub retry_quota: usize,
     pub tags: TagConfig,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
+        f.debug_struct("ProviderConfig")
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("token", &redacted(&self.token))
+            .field("ec2_endpoint", &self.ec2_endpoint)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field(
+                "skip_credentials_validation",
+                &self.skip_credentials_validation,
+            )
+            .field(
+                "skip_requesting_account_id",
+                &self.skip_requesting_account_id,
+            )
+            .field("skip_metadata_api_check", &self.skip_metadata_api_check)
+            .field("skip_region_validation", &self.skip_region_validation)
+            .field("max_retries", &self.max_retries)
+            .field("retry_mode", &self.retry_mode)
+            .field("retry_quota", &self.retry_quota)
+            .field("tags", &self.tags)
+            .finish()
+    }
 }
 
 /// Every service name hashicorp/aws 5.100 accepts in `endpoints`; only
@@ -999,6 +1029,47 @@ mod tests {
         }
         for bad in ["", "us-east", "useast1", "US-EAST-1", "us--1", "u-east-1"] {
             assert!(!is_region_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_redacts_the_secret_key_and_token() {
+        for (token, shown) in [
+            (
+                Some("FwoGZXIvYXdzEXAMPLESESSION"),
+                r#"token: Some("<redacted>")"#,
+            ),
+            (None, "token: None"),
+        ] {
+            let mut attrs = vec![
+                ("region", Value::from("us-east-1")),
+                ("access_key", Value::from("AKIAEXAMPLEKEYID")),
+                (
+                    "secret_key",
+                    Value::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").sensitive(),
+                ),
+                ("skip_credentials_validation", Value::Bool(true)),
+            ];
+            if let Some(t) = token {
+                attrs.push(("token", Value::from(t)));
+            }
+            let (cfg, diags) = decode(&block(&attrs));
+            assert!(diags.is_empty(), "{diags:?}");
+            let cfg = cfg.unwrap();
+            // The secrets are decoded, only their display is redacted.
+            assert_eq!(cfg.token.as_deref(), token);
+            for text in [format!("{cfg:?}"), format!("{cfg:#?}")] {
+                assert!(!text.contains("wJalrXUtnFEMI"), "{text}");
+                assert!(!text.contains("EXAMPLESESSION"), "{text}");
+                assert!(text.contains("AKIAEXAMPLEKEYID"), "{text}");
+                assert!(text.contains("us-east-1"), "{text}");
+            }
+            let compact = format!("{cfg:?}");
+            assert!(
+                compact.contains(r#"secret_key: Some("<redacted>")"#),
+                "{compact}"
+            );
+            assert!(compact.contains(shown), "{compact}");
         }
     }
 }
