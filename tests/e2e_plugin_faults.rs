@@ -3,12 +3,14 @@
 //! The plugin is `tests/fixtures/plugins/faulty/gitform-provider-faulty`,
 //! a small Python script speaking the protocol, told by the configuration
 //! how to break while creating `faulty_thing.c` (after `a` and `b`, before
-//! `d`): crash, exit, hang, write garbage, answer with an error or with a
-//! result that does not decode. Each case must end with a clear error that
-//! names the plugin and the resource, the state holding exactly `a` and
-//! `b`, no plugin process left, and a next apply that finishes the job.
+//! `d`): crash, exit, hang in a plan, write garbage or an over-long line,
+//! answer with an error or with a result that does not decode. Each case
+//! must end with a clear error that names the plugin and the resource, the
+//! state holding exactly `a` and `b`, no plugin process left, and a next
+//! apply that finishes the job.
 //! Also: a plugin of another protocol version, discovery failures, version
-//! constraints, the versioned directory layout, SIGTERM and Ctrl-C.
+//! constraints, the versioned directory layout, an apply slower than the
+//! call timeout, SIGTERM and Ctrl-C (with and without plugins).
 
 #[path = "fixtures/e2e/support.rs"]
 mod support;
@@ -41,6 +43,7 @@ impl Faulty {
     fn new() -> Faulty {
         let work = Work::main(&faults_config());
         std::fs::create_dir_all(work.path().join("pids")).unwrap();
+        std::fs::create_dir_all(work.path().join("marks")).unwrap();
         Faulty { work }
     }
 
@@ -53,6 +56,10 @@ impl Faulty {
             (
                 "FAULTY_PID_DIR".to_string(),
                 self.work.path().join("pids").display().to_string(),
+            ),
+            (
+                "FAULTY_MARK_DIR".to_string(),
+                self.work.path().join("marks").display().to_string(),
             ),
             ("GITFORM_PLUGIN_TIMEOUT".to_string(), "2s".to_string()),
             (
@@ -79,6 +86,18 @@ impl Faulty {
             .unwrap()
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
             .collect()
+    }
+
+    /// Waits until the plugin has created the mark `name` (`apply-c`: the
+    /// apply of `c` reached the plugin).
+    #[track_caller]
+    fn wait_for_mark(&self, name: &str) {
+        let path = self.work.path().join("marks").join(name);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !path.exists() {
+            assert!(Instant::now() < deadline, "the plugin never wrote {name}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Every plugin process this directory saw is gone (not running, not a
@@ -132,12 +151,17 @@ const FAULTS: &[(&str, &str, &[&str])] = &[
         &["exited with status 0 while applying a change to faulty_thing"],
     ),
     (
-        "hang",
+        "hang_plan",
         "Error: Provider plugin did not respond",
         &[
-            "did not answer within 2s while applying a change to faulty_thing",
+            "did not answer within 2s while planning a change to faulty_thing",
             "GITFORM_PLUGIN_TIMEOUT",
         ],
+    ),
+    (
+        "huge",
+        "Error: Provider plugin sent invalid data",
+        &["it sent a response line longer than 64 MiB, the most gitform reads"],
     ),
     (
         "garbage",
@@ -354,14 +378,59 @@ fn a_required_plugin_found_nowhere_says_where_gitform_looked() {
     assert_has(&r.stderr, "on main.tf line 3");
 }
 
+/// A running `gitform apply` and the lines of its stdout.
+struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    /// Waits until stdout shows a line containing `needle`.
+    #[track_caller]
+    fn wait_for_line(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let done = line.contains(needle);
+                    self.seen.push(line);
+                    if done {
+                        return;
+                    }
+                }
+                Err(_) => panic!("gitform never printed {needle:?}: {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// Waits for the exit (failing after a minute, so a hang shows).
+    #[track_caller]
+    fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                self.seen.extend(self.lines.try_iter());
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("gitform did not exit: {:#?}", self.seen);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+}
+
 /// Starts `gitform -no-color apply -auto-approve ARGS` in its own process
-/// group, as a shell does, and waits until its stdout shows `until`.
-fn start_apply(
-    f: &Faulty,
-    args: &[&str],
-    extra: &[(&str, &str)],
-    until: &str,
-) -> std::process::Child {
+/// group, as a shell does, with `env` over a bare environment, and waits
+/// until its stdout shows `until`.
+fn start_apply(work: &Work, env: &[(String, String)], args: &[&str], until: &str) -> Running {
     use std::os::unix::process::CommandExt;
     let mut c = Command::new(support::bin());
     c.env_clear();
@@ -371,35 +440,38 @@ fn start_apply(
         }
     }
     c.env("USER", "e2e");
-    for (k, v) in f.env(extra) {
+    for (k, v) in env {
         c.env(k, v);
     }
-    c.current_dir(f.work.path())
+    c.current_dir(work.path())
         .args(["-no-color", "apply", "-auto-approve"])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .process_group(0);
     let mut child = c.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
-    let mut lines = Vec::new();
-    let mut reader = BufReader::new(stdout);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
-            panic!("gitform ended before {until:?}: {lines:#?}");
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Keeps draining stdout so gitform never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
         }
-        let done = line.contains(until);
-        lines.push(line);
-        if done {
-            break;
-        }
-    }
-    // Keep draining stdout so gitform never blocks on a full pipe.
-    std::thread::spawn(move || reader.lines().map_while(Result::ok).count());
-    child
+    });
+    let mut running = Running {
+        child,
+        lines: rx,
+        seen: Vec::new(),
+    };
+    running.wait_for_line(until);
+    running
+}
+
+fn start_faulty_apply(f: &Faulty, args: &[&str], extra: &[(&str, &str)], until: &str) -> Running {
+    start_apply(&f.work, &f.env(extra), args, until)
 }
 
 fn signal(target: &str, sig: &str) {
@@ -410,21 +482,88 @@ fn signal(target: &str, sig: &str) {
     assert!(ok.success(), "kill {sig} {target}");
 }
 
+/// SIGTERM is handled like Ctrl-C (as Terraform does): the change in
+/// flight finishes and is recorded, nothing new starts, and the plugin is
+/// stopped cleanly.
 #[test]
-fn sigterm_kills_the_plugins_and_keeps_what_was_applied() {
+fn sigterm_lets_the_plugin_finish_the_change_in_flight() {
     let f = Faulty::new();
-    let mut child = start_apply(
+    let mut run = start_faulty_apply(
         &f,
-        &["-var", "behavior=hang"],
-        &[("GITFORM_PLUGIN_TIMEOUT", "10m")],
+        &["-var", "behavior=slow"],
+        &[("FAULTY_SLOW_SECONDS", "3")],
         "faulty_thing.c: Creating...",
     );
-    // Let the request reach the plugin.
-    std::thread::sleep(Duration::from_millis(500));
-    signal(&child.id().to_string(), "-TERM");
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(143), "{status:?}");
+    f.wait_for_mark("apply-c");
+    signal(&run.pid(), "-TERM");
+    let status = run.wait_exit();
+    assert_eq!(status.code(), Some(1), "{:#?}", run.seen);
+    assert!(
+        run.seen
+            .iter()
+            .any(|l| l.contains("Termination signal received")),
+        "{:#?}",
+        run.seen
+    );
+    assert_eq!(
+        f.work.state_list(),
+        ["faulty_thing.a", "faulty_thing.b", "faulty_thing.c"],
+        "the change in flight finished and was recorded; d never started"
+    );
+    f.assert_no_plugin_left();
+}
+
+/// A second signal (here SIGTERM after SIGTERM, with a plugin that never
+/// answers) exits at once with 143, after killing the plugins; what was
+/// applied before stays in the state.
+#[test]
+fn a_second_sigterm_kills_the_plugins_and_exits_at_once() {
+    let f = Faulty::new();
+    let mut run = start_faulty_apply(
+        &f,
+        &["-var", "behavior=hang"],
+        &[],
+        "faulty_thing.c: Creating...",
+    );
+    f.wait_for_mark("apply-c");
+    signal(&run.pid(), "-TERM");
+    run.wait_for_line("Gracefully shutting down");
+    signal(&run.pid(), "-TERM");
+    let status = run.wait_exit();
+    assert_eq!(status.code(), Some(143), "{status:?}: {:#?}", run.seen);
+    assert!(
+        run.seen
+            .iter()
+            .any(|l| l.contains("Two interrupts received")),
+        "{:#?}",
+        run.seen
+    );
     assert_eq!(f.work.state_list(), ["faulty_thing.a", "faulty_thing.b"]);
+    f.assert_no_plugin_left();
+}
+
+/// An apply gets no host-side timeout (as in Terraform): a plugin slower
+/// than GITFORM_PLUGIN_TIMEOUT still gets the object it created recorded.
+#[test]
+fn a_slow_apply_is_not_timed_out_and_its_object_is_recorded() {
+    let f = Faulty::new();
+    let r = f.run(
+        &["apply", "-auto-approve", "-var", "behavior=slow"],
+        &[
+            ("FAULTY_SLOW_SECONDS", "3"),
+            ("GITFORM_PLUGIN_TIMEOUT", "1s"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        f.work.state_list(),
+        [
+            "faulty_thing.a",
+            "faulty_thing.b",
+            "faulty_thing.c",
+            "faulty_thing.d"
+        ]
+    );
     f.assert_no_plugin_left();
 }
 
@@ -434,18 +573,15 @@ fn sigterm_kills_the_plugins_and_keeps_what_was_applied() {
 #[test]
 fn ctrl_c_lets_the_plugin_finish_the_change_in_flight() {
     let f = Faulty::new();
-    let mut child = start_apply(
+    let mut run = start_faulty_apply(
         &f,
         &["-var", "behavior=slow"],
-        &[
-            ("FAULTY_SLOW_SECONDS", "3"),
-            ("GITFORM_PLUGIN_TIMEOUT", "60s"),
-        ],
+        &[("FAULTY_SLOW_SECONDS", "3")],
         "faulty_thing.c: Creating...",
     );
-    std::thread::sleep(Duration::from_millis(500));
-    signal(&format!("-{}", child.id()), "-INT");
-    let status = child.wait().unwrap();
+    f.wait_for_mark("apply-c");
+    signal(&format!("-{}", run.pid()), "-INT");
+    let status = run.wait_exit();
     assert_ne!(
         status.code(),
         Some(0),
@@ -457,6 +593,37 @@ fn ctrl_c_lets_the_plugin_finish_the_change_in_flight() {
         "the change in flight finished and was recorded; d never started"
     );
     f.assert_no_plugin_left();
+}
+
+/// SIGTERM during an apply with in-process providers only (no plugin):
+/// the same graceful path. `b` is in flight (the `test` provider sleeps
+/// `delay_ms`); it finishes and is recorded, `c` never starts, and gitform
+/// exits as soon as `b` is done rather than being killed outright or
+/// running to the end.
+#[test]
+fn sigterm_without_plugins_finishes_the_change_in_flight() {
+    let w = Work::main(
+        "resource \"test_resource\" \"a\" {\n  value = \"a\"\n}\n\nresource \"test_resource\" \"b\" {\n  value    = test_resource.a.value\n  delay_ms = 2000\n}\n\nresource \"test_resource\" \"c\" {\n  value    = test_resource.b.value\n  delay_ms = 600000\n}\n",
+    );
+    let mut run = start_apply(&w, &[], &[], "test_resource.b: Creating...");
+    signal(&run.pid(), "-TERM");
+    let status = run.wait_exit();
+    assert_eq!(status.code(), Some(1), "{status:?}: {:#?}", run.seen);
+    assert!(
+        run.seen
+            .iter()
+            .any(|l| l.contains("test_resource.b: Creation complete")),
+        "{:#?}",
+        run.seen
+    );
+    assert!(
+        !run.seen
+            .iter()
+            .any(|l| l.contains("test_resource.c: Creating")),
+        "{:#?}",
+        run.seen
+    );
+    assert_eq!(w.state_list(), ["test_resource.a", "test_resource.b"]);
 }
 
 /// A plugin's stderr lines are gitform log events, prefixed with its name,

@@ -29,7 +29,8 @@ use tokio::sync::oneshot;
 /// [`PluginSettings::from_env`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PluginSettings {
-    /// Per call, every method but the handshake.
+    /// Per call, every method but the handshake and `apply` (which has no
+    /// host-side timeout).
     pub call_timeout: Duration,
     /// From start to the end of the handshake.
     pub start_timeout: Duration,
@@ -56,6 +57,17 @@ pub struct SettingsError {
 }
 
 impl PluginSettings {
+    /// How long gitform waits for the answer to a call of `method`: no
+    /// limit for `apply` (see [`Connection::call`]), the start timeout for
+    /// the handshake, the call timeout otherwise.
+    pub fn timeout_of(&self, method: Method) -> Option<Duration> {
+        match method {
+            Method::Apply => None,
+            Method::Handshake => Some(self.start_timeout),
+            _ => Some(self.call_timeout),
+        }
+    }
+
     /// `GITFORM_PLUGIN_TIMEOUT`, `GITFORM_PLUGIN_START_TIMEOUT`,
     /// `GITFORM_PLUGIN_SHUTDOWN_GRACE`, over the defaults.
     pub fn from_env() -> Result<PluginSettings, SettingsError> {
@@ -103,6 +115,9 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 
 /// How many stderr lines a connection keeps for error messages.
 const STDERR_TAIL: usize = 20;
+/// The longest response line (one JSON-RPC message) gitform reads from a
+/// plugin's stdout; a longer one breaks the protocol.
+pub const MAX_RESPONSE_LINE: usize = 64 << 20;
 /// The longest stderr or garbage line quoted in a message.
 const QUOTE_MAX: usize = 400;
 
@@ -415,14 +430,18 @@ impl Connection {
         }
     }
 
-    /// Sends a request and waits for its result, up to the call timeout.
+    /// Sends a request and waits for its result: up to the call timeout,
+    /// except `apply`, which has no host-side timeout (as in Terraform): an
+    /// object the plugin creates late must still reach the state. An apply
+    /// ends when the plugin answers, exits or breaks the protocol, or is
+    /// stopped (`stop`, Ctrl-C, SIGTERM).
     pub async fn call<Req: Wire, Resp: Wire>(
         &self,
         method: Method,
         req: &Req,
     ) -> Result<Resp, PluginError> {
         let json = self
-            .call_json(method, req.to_wire(), self.settings.call_timeout)
+            .call_json(method, req.to_wire(), self.settings.timeout_of(method))
             .await?;
         Resp::from_wire(&json, "result").map_err(|error| PluginError::Decode {
             plugin: self.shared.plugin.clone(),
@@ -435,7 +454,7 @@ impl Connection {
         &self,
         method: Method,
         params: Json,
-        timeout: Duration,
+        timeout: Option<Duration>,
     ) -> Result<Json, PluginError> {
         let (tx, rx) = oneshot::channel();
         let id = self.shared.register(Waiter::Async(tx))?;
@@ -449,10 +468,13 @@ impl Connection {
             drop(guard);
             return Err(self.current_broken());
         }
-        let outcome = tokio::time::timeout(timeout, rx).await;
+        let outcome = match timeout {
+            Some(limit) => tokio::time::timeout(limit, rx).await.map_err(|_| limit),
+            None => Ok(rx.await),
+        };
         let mut guard = guard;
         match outcome {
-            Err(_) => {
+            Err(timeout) => {
                 self.unresponsive.store(true, Ordering::SeqCst);
                 Err(PluginError::Timeout {
                     plugin: self.shared.plugin.clone(),
@@ -560,7 +582,10 @@ impl Connection {
         }
         .to_wire();
         let timeout = self.settings.start_timeout;
-        match self.call_json(Method::Handshake, params, timeout).await {
+        match self
+            .call_json(Method::Handshake, params, Some(timeout))
+            .await
+        {
             Ok(json) => self.check_handshake(&json),
             Err(PluginError::Timeout { .. }) => {
                 self.kill();
@@ -706,9 +731,25 @@ fn read_responses(stdout: std::process::ChildStdout, shared: &Shared) {
     let mut buf = Vec::new();
     let reason = loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
+        // One byte more than a line may hold, to tell a full line from an
+        // over-long one.
+        match reader
+            .by_ref()
+            .take(MAX_RESPONSE_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+        {
             Ok(0) | Err(_) => break None,
             Ok(_) => {}
+        }
+        if buf.len() > MAX_RESPONSE_LINE {
+            let start = String::from_utf8_lossy(&buf[..QUOTE_MAX.min(buf.len())]).into_owned();
+            break Some(Broken::Garbage {
+                line: format!("{start}..."),
+                reason: format!(
+                    "it sent a response line longer than {} MiB, the most gitform reads",
+                    MAX_RESPONSE_LINE >> 20
+                ),
+            });
         }
         let text = String::from_utf8_lossy(&buf);
         let line = text.trim();
