@@ -208,24 +208,69 @@ impl Progress {
     }
 }
 
-/// Watches for Ctrl-C during an apply: the first one stops starting new
-/// work and lets what is running finish and be recorded; a second one
-/// exits at once. Must be called inside the run's tokio runtime.
-fn spawn_interrupt_watcher(progress: &Arc<Progress>) -> tokio::task::JoinHandle<()> {
-    let p = progress.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
+/// Which signal arrived.
+#[derive(Clone, Copy)]
+enum Interrupt {
+    /// SIGINT (Ctrl-C).
+    Int,
+    /// SIGTERM.
+    Term,
+}
+
+impl Interrupt {
+    /// The status of an exit at once: 128 + the signal number.
+    fn exit_code(self) -> i32 {
+        match self {
+            Interrupt::Int => 130,
+            Interrupt::Term => 143,
         }
+    }
+}
+
+/// The next SIGINT or SIGTERM (SIGINT only if SIGTERM cannot be watched).
+async fn next_interrupt(term: &mut Option<tokio::signal::unix::Signal>) -> Option<Interrupt> {
+    match term {
+        Some(t) => tokio::select! {
+            r = tokio::signal::ctrl_c() => r.ok().map(|_| Interrupt::Int),
+            r = t.recv() => r.map(|_| Interrupt::Term),
+        },
+        None => tokio::signal::ctrl_c().await.ok().map(|_| Interrupt::Int),
+    }
+}
+
+/// Watches for Ctrl-C and SIGTERM during an apply (Terraform treats them
+/// alike): the first one stops starting new work and lets what is running
+/// finish and be recorded (plugins are stopped cleanly when the run ends);
+/// a second one, of either kind, stops the plugins and exits at once. Must
+/// be called inside the run's tokio runtime; the returned guard keeps the
+/// registry's SIGTERM exit out of the way while the watcher runs.
+fn with_interrupts(
+    progress: &Arc<Progress>,
+) -> (
+    tokio::task::JoinHandle<()>,
+    crate::registry::GracefulSignals,
+) {
+    let graceful = crate::registry::graceful_signals();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let p = progress.clone();
+    let watcher = tokio::spawn(async move {
+        let Some(first) = next_interrupt(&mut term).await else {
+            return;
+        };
         p.interrupted
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        line("\nInterrupt received.\nPlease wait for gitform to exit or data loss may occur.\nGracefully shutting down...\n");
-        if tokio::signal::ctrl_c().await.is_ok() {
+        let what = match first {
+            Interrupt::Int => "Interrupt received.",
+            Interrupt::Term => "Termination signal received.",
+        };
+        line(&format!("\n{what}\nPlease wait for gitform to exit or data loss may occur.\nGracefully shutting down...\n"));
+        if let Some(second) = next_interrupt(&mut term).await {
             line("Two interrupts received. Exiting immediately. Objects being changed right now may be missing from the state.");
             crate::registry::stop_plugins();
-            std::process::exit(130);
+            std::process::exit(second.exit_code());
         }
-    })
+    });
+    (watcher, graceful)
 }
 
 /// On a terminal, every ten seconds, what is still in flight.
@@ -290,6 +335,8 @@ pub struct CliHooks<'a> {
     /// Print the plan when it is ready (not for `-json`, saved plans, refresh).
     show_plan: bool,
     watchers: Vec<tokio::task::JoinHandle<()>>,
+    /// While the interrupt watcher runs, SIGTERM is its to handle.
+    graceful: Option<crate::registry::GracefulSignals>,
 }
 
 impl<'a> CliHooks<'a> {
@@ -299,6 +346,7 @@ impl<'a> CliHooks<'a> {
             progress,
             show_plan,
             watchers: Vec::new(),
+            graceful: None,
         }
     }
 }
@@ -341,7 +389,9 @@ impl RunHooks for CliHooks<'_> {
     }
 
     fn applying(&mut self) {
-        self.watchers.push(spawn_interrupt_watcher(&self.progress));
+        let (watcher, graceful) = with_interrupts(&self.progress);
+        self.watchers.push(watcher);
+        self.graceful = Some(graceful);
         if self.ui.stdout_is_terminal {
             self.watchers.push(spawn_ticker(&self.progress));
         }
@@ -351,6 +401,7 @@ impl RunHooks for CliHooks<'_> {
         for w in self.watchers.drain(..) {
             w.abort();
         }
+        self.graceful = None;
     }
 }
 

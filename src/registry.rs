@@ -15,7 +15,7 @@ use gitform_plugin::{Origin, PluginSettings, Requirement, SearchPaths};
 use gitform_value::Diagnostic;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock};
 
 /// The providers of this binary, with plugin discovery from the working
@@ -40,7 +40,7 @@ pub fn registry() -> ProviderRegistry {
 }
 
 /// Kills every plugin process still running. For exits that skip
-/// destructors: a second Ctrl-C, SIGTERM. A normal run stops its plugins
+/// destructors: a second Ctrl-C or SIGTERM, a SIGTERM outside an apply. A normal run stops its plugins
 /// cleanly on its own.
 pub fn stop_plugins() {
     gitform_plugin::kill_all();
@@ -150,16 +150,38 @@ fn read_requirements(dir: &Path) -> BTreeMap<String, Requirement> {
 /// [`handle_sigterm_elsewhere`]).
 static SIGTERM_CLEANUP: AtomicBool = AtomicBool::new(true);
 
+/// How many graceful signal windows are open (see [`graceful_signals`]).
+static GRACEFUL: AtomicUsize = AtomicUsize::new(0);
+
 /// For commands that handle SIGTERM themselves (the agent shuts down
 /// gracefully, and its providers, plugins included, stop when dropped):
 /// plugin discovery then leaves SIGTERM alone.
-#[allow(dead_code)] // for the agent; see the report of issue #5
 pub fn handle_sigterm_elsewhere() {
     SIGTERM_CLEANUP.store(false, Ordering::SeqCst);
 }
 
-/// Once a plugin runs: on SIGTERM, kill every plugin process and exit as a
-/// SIGTERM would (status 143), rather than leave them behind.
+/// While the returned guard lives, a SIGTERM is the caller's to handle (an
+/// apply treats it like Ctrl-C: stop starting new work, let the changes in
+/// flight finish and be recorded). Outside such a window a SIGTERM stops
+/// every plugin and exits 143, as the signal would, plugins or not.
+pub fn graceful_signals() -> GracefulSignals {
+    GRACEFUL.fetch_add(1, Ordering::SeqCst);
+    install_signal_cleanup();
+    GracefulSignals(())
+}
+
+/// See [`graceful_signals`].
+pub struct GracefulSignals(());
+
+impl Drop for GracefulSignals {
+    fn drop(&mut self) {
+        GRACEFUL.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Once a plugin runs (or an apply starts): on SIGTERM outside a graceful
+/// window, kill every plugin process and exit as a SIGTERM would (status
+/// 143), rather than leave them behind.
 fn install_signal_cleanup() {
     static ONCE: Once = Once::new();
     if !SIGTERM_CLEANUP.load(Ordering::SeqCst) {
@@ -180,7 +202,11 @@ fn install_signal_cleanup() {
                     let Ok(mut term) = signal(SignalKind::terminate()) else {
                         return;
                     };
-                    if term.recv().await.is_some() {
+                    while term.recv().await.is_some() {
+                        if GRACEFUL.load(Ordering::SeqCst) > 0 {
+                            // The apply's own watcher has it.
+                            continue;
+                        }
                         stop_plugins();
                         std::process::exit(143);
                     }
