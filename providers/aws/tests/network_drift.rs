@@ -4,12 +4,12 @@
 //! in `read_batch`, and applying the configuration again puts it back. The
 //! number of calls a refresh makes is counted by the harness's proxy.
 
-mod network_support;
+mod support;
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, VpcAttributeName};
 use gitform_value::Value;
-use network_support::*;
 use std::collections::BTreeMap;
+use support::*;
 
 const VPC: &str = "aws_vpc";
 
@@ -54,7 +54,7 @@ fn vpc_refresh_calls(found: u64) -> BTreeMap<String, u64> {
 
 #[tokio::test]
 async fn vpc_dns_hostnames_changed_outside_is_drift_and_apply_restores_it() {
-    let Some(env) = env("vpc_dns_hostnames_changed_outside").await else {
+    let Some(env) = env_with("vpc_dns_hostnames_changed_outside", Setup::NETWORK).await else {
         return;
     };
     let config = env.config(
@@ -82,7 +82,7 @@ async fn vpc_dns_hostnames_changed_outside_is_drift_and_apply_restores_it() {
     );
     // Only that attribute drifted.
     let mut expected = state.clone();
-    set(&mut expected, "enable_dns_hostnames", Value::Bool(false));
+    set_attr(&mut expected, "enable_dns_hostnames", Value::Bool(false));
     assert_eq!(refreshed, expected);
 
     // The plan from the refreshed state is an in-place update of exactly
@@ -102,7 +102,7 @@ async fn vpc_dns_hostnames_changed_outside_is_drift_and_apply_restores_it() {
 
 #[tokio::test]
 async fn vpc_main_route_table_replaced_outside_is_drift() {
-    let Some(env) = env("vpc_main_route_table_replaced_outside").await else {
+    let Some(env) = env_with("vpc_main_route_table_replaced_outside", Setup::NETWORK).await else {
         return;
     };
     let config = env.config(VPC, &[("cidr_block", s("10.41.0.0/16"))]);
@@ -154,7 +154,12 @@ async fn vpc_main_route_table_replaced_outside_is_drift() {
 
 #[tokio::test]
 async fn vpc_refresh_reads_details_of_every_found_vpc() {
-    let Some(env) = env("vpc_refresh_reads_details_of_every_found_vpc").await else {
+    let Some(env) = env_with(
+        "vpc_refresh_reads_details_of_every_found_vpc",
+        Setup::NETWORK,
+    )
+    .await
+    else {
         return;
     };
     // More VPCs than DETAILS_CONCURRENCY, so the bound is exercised; every
@@ -210,7 +215,8 @@ async fn vpc_refresh_reads_details_of_every_found_vpc() {
 
 #[tokio::test]
 async fn eip_refresh_reads_ptr_record_per_address() {
-    let Some(env) = env("eip_refresh_reads_ptr_record_per_address").await else {
+    let Some(env) = env_with("eip_refresh_reads_ptr_record_per_address", Setup::NETWORK).await
+    else {
         return;
     };
     let config = env.config("aws_eip", &[("domain", s("vpc"))]);
