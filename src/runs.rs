@@ -19,7 +19,7 @@ use gitform_engine::address::{parse_instance, parse_target};
 use gitform_engine::changes::{ChangeCounts, Plan, PlanMode};
 use gitform_engine::lock::LockGuard;
 use gitform_engine::operations::{self, Workspace};
-use gitform_engine::variables::{collect_root_values, VarArg};
+use gitform_engine::variables::{collect_root_values_with, VarArg};
 use gitform_engine::{planfile, Observer, PlanOptions};
 use gitform_git::{CommitInfo, SignatureStatus, TrustedKeys};
 use gitform_state::{
@@ -552,15 +552,23 @@ async fn steps(
     }
 
     // 2. Configuration.
-    let (ws, warnings, var_dir) = load(spec, repo, report)?;
+    let (ws, warnings, var_source) = load(spec, repo, report)?;
     warn_or_stop(hooks, warnings, &report.sources)?;
     let values = {
+        let recorder = VarFiles {
+            inner: var_source.as_ref(),
+            read: std::sync::Mutex::new(Vec::new()),
+        };
         let (values, diags) =
-            collect_root_values(&ws.root, var_dir.path(), &var_dir.args, &spec.env);
+            collect_root_values_with(&recorder, &ws.root, &ws.dir, &spec.vars, &spec.env);
+        // Diagnostics in variable files show their lines too.
+        if let Ok(read) = recorder.read.into_inner() {
+            report.sources.extend(read);
+        }
         warn_or_stop(hooks, diags, &report.sources)?;
         values
     };
-    drop(var_dir);
+    drop(var_source);
 
     // 3. Lock.
     let lock = take_lock(spec, &state, hooks)?;
@@ -645,49 +653,96 @@ async fn steps(
     Ok(())
 }
 
-/// Var files prepared for [`collect_root_values`]: for a commit source,
-/// the commit's `terraform.tfvars`, `*.auto.tfvars` and relative
-/// `-var-file`s are copied out to a private temporary directory (removed
-/// on drop), since variable files are read from a directory.
-struct VarDir {
-    dir: PathBuf,
-    temporary: bool,
-    args: Vec<VarArg>,
-}
+/// Where a commit's variable files are read: the commit's tree (its
+/// `terraform.tfvars`, `*.auto.tfvars`, and `-var-file`s it holds), else the
+/// disk at the same path (a `-var-file` kept out of Git, such as secrets,
+/// or an absolute path elsewhere). Diagnostics name the files as the
+/// configuration's own files are named.
+struct CommitThenDisk(gitform_git::CommitReader);
 
-impl VarDir {
-    fn path(&self) -> &Path {
-        &self.dir
+impl gitform_config::SourceReader for CommitThenDisk {
+    fn list_files(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        self.0.list_files(dir)
+    }
+
+    fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.0.read_file(path).or_else(|commit_err| {
+            gitform_config::DiskReader
+                .read_file(path)
+                .map_err(|_| commit_err)
+        })
     }
 }
 
-impl Drop for VarDir {
-    fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_dir_all(&self.dir);
+/// A reader that keeps what it read, so that diagnostics in variable files
+/// can show their source lines.
+struct VarFiles<'a> {
+    inner: &'a dyn gitform_config::SourceReader,
+    read: std::sync::Mutex<Vec<Arc<SourceFile>>>,
+}
+
+impl gitform_config::SourceReader for VarFiles<'_> {
+    fn list_files(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        self.inner.list_files(dir)
+    }
+
+    fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let bytes = self.inner.read_file(path)?;
+        if let (Ok(text), Ok(mut read)) = (std::str::from_utf8(&bytes), self.read.lock()) {
+            read.push(Arc::new(SourceFile::new(
+                path.to_string_lossy().as_ref(),
+                text,
+            )));
         }
+        Ok(bytes)
     }
+}
+
+/// `dir` as an absolute, lexically normal path (not resolving links), as
+/// the engine takes the working directory of a configuration read from a
+/// commit (see `Workspace::with_files`).
+fn absolute(dir: &Path) -> PathBuf {
+    let joined = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(dir))
+            .unwrap_or_else(|_| dir.to_path_buf())
+    };
+    gitform_config::source::normalize(&joined)
 }
 
 fn load(
     spec: &RunSpec,
     repo: Option<&gitform_git::Repo>,
     report: &mut RunReport,
-) -> Result<(Workspace, Diagnostics, VarDir), Stop> {
+) -> Result<
+    (
+        Workspace,
+        Diagnostics,
+        Box<dyn gitform_config::SourceReader>,
+    ),
+    Stop,
+> {
     let registry = crate::registry::registry();
     let commit = report.commit.clone();
     match (&spec.source, repo, commit.as_ref()) {
         (ConfigSource::Commit { path, workdir, .. }, Some(repo), Some(commit)) => {
-            let reader = repo
-                .reader(&commit.sha, path)
-                .map_err(|e| {
+            let open_reader = || {
+                repo.reader(&commit.sha, path).map_err(|e| {
                     Stop::failed(Diagnostic::error(
                         "Failed to read the configuration from Git",
                         format!("{e}. Check the path of the configuration inside the repository."),
                     ))
-                })?
-                .mounted_at(workdir);
+                })
+            };
+            let reader = open_reader()?.mounted_at(workdir);
             let (ws, diags) = operations::load_from(&reader, workdir, registry);
+            // The file functions read the commit too. The engine takes the
+            // absolute workdir as their working directory, so the commit
+            // is mounted there.
+            let files = open_reader()?.mounted_at(&absolute(workdir));
+            let ws = ws.with_files(Arc::new(gitform_git::CommitFiles::new(files)));
             report.sources = all_files(&ws.root);
             if diags.has_errors() {
                 return Err(Stop {
@@ -695,13 +750,7 @@ fn load(
                     diags,
                 });
             }
-            let vars = commit_var_dir(&reader, workdir, &spec.vars).map_err(|e| {
-                Stop::failed(Diagnostic::error(
-                    "Failed to prepare variable files",
-                    e.to_string(),
-                ))
-            })?;
-            Ok((ws, diags, vars))
+            Ok((ws, diags, Box::new(CommitThenDisk(reader))))
         }
         (ConfigSource::Dir(dir), _, _) => {
             let (ws, diags) = operations::load(dir, registry);
@@ -712,75 +761,13 @@ fn load(
                     diags,
                 });
             }
-            Ok((
-                ws,
-                diags,
-                VarDir {
-                    dir: dir.clone(),
-                    temporary: false,
-                    args: spec.vars.clone(),
-                },
-            ))
+            Ok((ws, diags, Box::new(gitform_config::DiskReader)))
         }
         _ => Err(Stop::failed(Diagnostic::error(
             "Failed to read the configuration from Git",
             "The repository could not be opened.",
         ))),
     }
-}
-
-fn commit_var_dir(
-    reader: &gitform_git::CommitReader,
-    workdir: &Path,
-    args: &[VarArg],
-) -> std::io::Result<VarDir> {
-    use gitform_config::SourceReader;
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "gitform-vars-{}-{}-{}",
-        std::process::id(),
-        now_millis(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir)?;
-    let out = VarDir {
-        dir: dir.clone(),
-        temporary: true,
-        args: Vec::new(),
-    };
-    for name in reader.list_files(Path::new("."))? {
-        let auto = name == "terraform.tfvars"
-            || name == "terraform.tfvars.json"
-            || name.ends_with(".auto.tfvars")
-            || name.ends_with(".auto.tfvars.json");
-        if auto {
-            std::fs::write(dir.join(&name), reader.read_file(Path::new(&name))?)?;
-        }
-    }
-    let mut out = out;
-    for (i, arg) in args.iter().enumerate() {
-        let arg = match arg {
-            VarArg::File(file) if Path::new(file).is_relative() => {
-                match reader.read_file(Path::new(file)) {
-                    Ok(bytes) => {
-                        let name = Path::new(file)
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_else(|| "vars.tfvars".into());
-                        let sub = dir.join(format!("var-file-{i}"));
-                        std::fs::create_dir_all(&sub)?;
-                        let copy = sub.join(name);
-                        std::fs::write(&copy, bytes)?;
-                        VarArg::File(copy.to_string_lossy().into_owned())
-                    }
-                    Err(_) => VarArg::File(workdir.join(file).to_string_lossy().into_owned()),
-                }
-            }
-            other => other.clone(),
-        };
-        out.args.push(arg);
-    }
-    Ok(out)
 }
 
 fn warn_or_stop(

@@ -30,6 +30,22 @@ pub struct Workspace {
     pub root: Arc<Module>,
     pub graph: Graph,
     pub registry: ProviderRegistry,
+    /// Where the file functions (`file`, `templatefile`, `fileset`, ...)
+    /// read: the disk when `None`; the commit for a configuration loaded
+    /// from Git (see [`Workspace::with_files`]).
+    pub files: Option<Arc<dyn gitform_functions::FileSource>>,
+}
+
+impl Workspace {
+    /// Makes the file functions read through `files` (a Git commit's tree
+    /// mounted at [`Workspace::dir`]). Relative paths in those functions
+    /// then resolve against `dir`, which stands for the process's working
+    /// directory (`path.cwd`), as if gitform ran in a checkout of the
+    /// commit at `dir`.
+    pub fn with_files(mut self, files: Arc<dyn gitform_functions::FileSource>) -> Workspace {
+        self.files = Some(files);
+        self
+    }
 }
 
 /// Loads the configuration in `dir` and builds its graph. The workspace
@@ -57,6 +73,7 @@ pub fn load_from(
         root: Arc::new(module),
         graph,
         registry,
+        files: None,
     };
     (ws, diags)
 }
@@ -241,9 +258,29 @@ fn new_run(
     planned: HashMap<InstanceAddr, crate::changes::ResourceChange>,
     all_changes: &[crate::changes::ResourceChange],
 ) -> Arc<Run> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| ws.dir.clone());
-    let root_dir = std::fs::canonicalize(&ws.dir).unwrap_or_else(|_| ws.dir.clone());
-    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let (root_dir, cwd) = match ws.files {
+        // A commit mounted at `ws.dir`: that directory (made absolute,
+        // links not resolved: it need not exist on disk) is the working
+        // directory.
+        Some(_) => {
+            let dir = if ws.dir.is_absolute() {
+                ws.dir.clone()
+            } else {
+                std::env::current_dir()
+                    .map(|cwd| cwd.join(&ws.dir))
+                    .unwrap_or_else(|_| ws.dir.clone())
+            };
+            let dir = gitform_config::source::normalize(&dir);
+            (dir.clone(), dir)
+        }
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| ws.dir.clone());
+            let root_dir = std::fs::canonicalize(&ws.dir).unwrap_or_else(|_| ws.dir.clone());
+            (root_dir, std::fs::canonicalize(&cwd).unwrap_or(cwd))
+        }
+    };
+    let mut scope = Scope::new(root_dir, cwd);
+    scope.files = ws.files.clone();
     Arc::new(Run {
         root: ws.root.clone(),
         node_deps: node_deps(&ws.root, &graph),
@@ -252,7 +289,7 @@ fn new_run(
         registry: ws.registry.clone(),
         state,
         phase,
-        scope: Mutex::new(Scope::new(root_dir, cwd)),
+        scope: Mutex::new(scope),
         providers: Mutex::new(HashMap::new()),
         prior: prior.live,
         deposed: prior.deposed,

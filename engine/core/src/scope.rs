@@ -6,10 +6,12 @@
 
 use crate::address::{InstanceKey, Mode, ModuleInstance, ModulePath};
 use crate::refs::Dep;
+use gitform_functions::{FileSource, FuncContext, TemplateFn};
 use gitform_lang::EvalContext;
 use gitform_value::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How a resource or module call expands into instances.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +90,8 @@ pub struct Scope {
     pub root_dir: PathBuf,
     pub cwd: PathBuf,
     pub workspace: String,
+    /// Where the file functions read (the disk when `None`).
+    pub files: Option<Arc<dyn FileSource>>,
 }
 
 impl Scope {
@@ -102,6 +106,7 @@ impl Scope {
             root_dir,
             cwd,
             workspace: "default".to_string(),
+            files: None,
         }
     }
 
@@ -222,6 +227,8 @@ impl Scope {
             )
             .with_workspace(&self.workspace)
             .with_base_dir(self.cwd.clone());
+        ctx.func.files = self.files.clone();
+        ctx.func.template = Some(template_renderer(ctx.func.clone()));
         for (t, ns) in resources {
             ctx = ctx.with_root(t, Value::Object(ns));
         }
@@ -229,5 +236,132 @@ impl Scope {
             ctx = ctx.with_module_addr(mi.to_string());
         }
         ctx
+    }
+}
+
+/// The renderer of `templatefile`: the file is parsed as a bare template
+/// (no quotes, no backslash escapes) and evaluated with only the given
+/// variables in scope and the functions of `func`, except `templatefile`
+/// itself (Terraform forbids recursive calls).
+fn template_renderer(func: FuncContext) -> Arc<TemplateFn> {
+    Arc::new(move |text: &str, name: &str, vars: &Value| {
+        let template = hcl_edit::parser::parse_template(text).map_err(|e| {
+            let d = gitform_lang::parse_error_diagnostic(
+                &e,
+                &gitform_value::SourceFile::new(name, text),
+            );
+            format!("failed to parse {name}: {}", diagnostic_text(&d))
+        })?;
+        let mut expr = hcl_edit::expr::Expression::StringTemplate(
+            template
+                .into_iter()
+                .collect::<hcl_edit::template::StringTemplate>(),
+        );
+        let empty = std::collections::BTreeMap::new();
+        let attrs = match vars.unmarked() {
+            Value::Object(attrs) | Value::Map(attrs) => attrs,
+            _ => &empty,
+        };
+        // The template sees each variable as a bare name. The evaluator
+        // binds bare names only as `for` iteration variables, so the
+        // template is wrapped, once per variable, in
+        // `[for NAME in [var.NAME] : ...]` and the one-element tuples are
+        // peeled off after evaluation. A variable named `var` is bound
+        // innermost so that it cannot hide the others' `var.NAME`.
+        let mut names: Vec<&String> = attrs.keys().collect();
+        names.sort_by_key(|n| n.as_str() == "var");
+        for n in names.iter().rev() {
+            let ident = hcl_edit::Ident::try_new(n.as_str()).map_err(|_| {
+                format!(
+                    "invalid template variable name {n:?}: must start with a letter, followed by zero or more letters, digits, and underscores"
+                )
+            })?;
+            let source = hcl_edit::expr::Traversal::new(
+                hcl_edit::Ident::new("var"),
+                vec![hcl_edit::Decorated::new(
+                    hcl_edit::expr::TraversalOperator::GetAttr(hcl_edit::Decorated::new(
+                        ident.clone(),
+                    )),
+                )],
+            );
+            let collection =
+                hcl_edit::expr::Array::from(vec![hcl_edit::expr::Expression::from(source)]);
+            // A `for` without a key expression is the tuple `[for ...]`.
+            expr = hcl_edit::expr::Expression::from(hcl_edit::expr::ForExpr::new(
+                hcl_edit::expr::ForIntro::new(ident, collection),
+                expr,
+            ));
+        }
+        let mut ctx = EvalContext::new().with_root("var", Value::Object(attrs.clone()));
+        ctx.func = FuncContext {
+            template: None,
+            ..func.clone()
+        };
+        let file = gitform_value::SourceFile::new(name, text);
+        let mut value = gitform_lang::eval(&expr, &ctx, &file).map_err(|diags| {
+            diags
+                .iter()
+                .map(|d| missing_key(d, text, attrs).unwrap_or_else(|| diagnostic_text(d)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        for _ in 0..names.len() {
+            let (inner, marked) = value.unmark();
+            value = match inner {
+                Value::Tuple(mut items) if items.len() == 1 => items.remove(0).mark_if(marked),
+                // Unknown when a variable was: the result is unknown too.
+                other if !other.is_known() => {
+                    return Ok(Value::Unknown(gitform_value::Type::Dynamic).mark_if(marked))
+                }
+                other => return Err(format!("unexpected template result {other:?}")),
+            };
+        }
+        Ok(value)
+    })
+}
+
+/// Terraform's message for a template that names a variable the vars map
+/// lacks: the evaluator reports such a bare name as a reference to a
+/// resource type, at the name.
+fn missing_key(
+    d: &gitform_value::Diagnostic,
+    text: &str,
+    vars: &std::collections::BTreeMap<String, Value>,
+) -> Option<String> {
+    if !matches!(
+        d.summary.as_str(),
+        "Invalid reference" | "Reference to undeclared resource"
+    ) {
+        return None;
+    }
+    let r = d.range.as_ref()?;
+    let referenced = text.get(r.start.byte..r.end.byte)?;
+    let name: String = referenced
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    if name.is_empty() || vars.contains_key(&name) {
+        return None;
+    }
+    Some(format!(
+        "vars map does not contain key {name:?}, referenced at {}:{},{}-{}",
+        r.filename,
+        r.start.line,
+        r.start.column,
+        r.start.column + name.chars().count()
+    ))
+}
+
+/// A diagnostic of a template as one line: what, where, why.
+fn diagnostic_text(d: &gitform_value::Diagnostic) -> String {
+    let at = d
+        .range
+        .as_ref()
+        .map(|r| format!("{r}: "))
+        .unwrap_or_default();
+    if d.detail.is_empty() {
+        format!("{at}{}", d.summary)
+    } else {
+        format!("{at}{}; {}", d.summary, d.detail)
     }
 }

@@ -6,7 +6,9 @@
 //! and `*.auto.tfvars.json` in lexical order, then `-var` and `-var-file`
 //! in the order given on the command line.
 
-use gitform_config::{load_tfvars, load_tfvars_json, Expr, Module, Variable};
+use gitform_config::{
+    load_tfvars, load_tfvars_json, DiskReader, Expr, Module, SourceReader, Variable,
+};
 use gitform_lang::{eval, parse_expression, parse_type_constraint, EvalContext};
 use gitform_value::convert::convert;
 use gitform_value::{Diagnostic, Diagnostics, Type, Value};
@@ -32,8 +34,24 @@ enum Raw {
     Expr(Expr),
 }
 
-/// Collects the raw values for the root module's variables.
+/// Collects the raw values for the root module's variables, reading the
+/// variable files in `dir` (and relative `-var-file`s) from the disk.
 pub fn collect_root_values(
+    module: &Module,
+    dir: &Path,
+    args: &[VarArg],
+    env: &[(String, String)],
+) -> (BTreeMap<String, Value>, Diagnostics) {
+    collect_root_values_with(&DiskReader, module, dir, args, env)
+}
+
+/// [`collect_root_values`] with the variable files read through `reader`
+/// (the disk, or a Git commit's tree as the configuration was): the
+/// `terraform.tfvars` and `*.auto.tfvars` files are those `reader` lists in
+/// `dir`, and diagnostics name the files by `dir` joined with their name,
+/// as the configuration's own files are named.
+pub fn collect_root_values_with(
+    reader: &dyn SourceReader,
     module: &Module,
     dir: &Path,
     args: &[VarArg],
@@ -54,27 +72,21 @@ pub fn collect_root_values(
             }
         }
     }
-    let mut files: Vec<std::path::PathBuf> = Vec::new();
-    for name in ["terraform.tfvars", "terraform.tfvars.json"] {
-        let p = dir.join(name);
-        if p.is_file() {
-            files.push(p);
-        }
-    }
-    let mut autos: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let listed = reader.list_files(dir).unwrap_or_default();
+    let mut files: Vec<std::path::PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .into_iter()
+        .filter(|name| listed.iter().any(|n| n == name))
+        .map(|name| in_dir(dir, name))
+        .collect();
+    let mut autos: Vec<std::path::PathBuf> = listed
+        .iter()
+        .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+        .map(|n| in_dir(dir, n))
+        .collect();
     autos.sort();
     files.extend(autos);
     for f in &files {
-        read_var_file(module, f, false, &mut raw, &mut diags);
+        read_var_file(reader, module, f, None, &mut raw, &mut diags);
     }
     for a in args {
         match a {
@@ -103,15 +115,8 @@ pub fn collect_root_values(
                 );
             }
             VarArg::File(path) => {
-                let p = dir.join(path);
-                if !p.is_file() {
-                    diags.push(Diagnostic::error(
-                        "Failed to read variables file",
-                        format!("Given variables file {path} does not exist."),
-                    ));
-                    continue;
-                }
-                read_var_file(module, &p, true, &mut raw, &mut diags);
+                let p = in_dir(dir, path);
+                read_var_file(reader, module, &p, Some(path), &mut raw, &mut diags);
             }
         }
     }
@@ -174,21 +179,49 @@ pub fn collect_root_values(
     (out, diags)
 }
 
+/// `name` in `dir`, named as the configuration's files are: without a
+/// leading `./` when `dir` is the working directory.
+fn in_dir(dir: &Path, name: &str) -> std::path::PathBuf {
+    if dir.as_os_str().is_empty() || dir == Path::new(".") {
+        std::path::PathBuf::from(name)
+    } else {
+        dir.join(name)
+    }
+}
+
 fn looks_like_expression(s: &str) -> bool {
     let t = s.trim_start();
     t.starts_with('[') || t.starts_with('{')
 }
 
 fn read_var_file(
+    reader: &dyn SourceReader,
     module: &Module,
     path: &Path,
-    explicit: bool,
+    // The `-var-file` argument as given, for an explicit file.
+    given: Option<&str>,
     raw: &mut BTreeMap<String, Raw>,
     diags: &mut Diagnostics,
 ) {
     let name = path.to_string_lossy().into_owned();
-    let text = match std::fs::read(path) {
+    let text = match reader.read_file(path) {
         Ok(b) => b,
+        Err(e)
+            if given.is_some()
+                && matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::InvalidInput
+                ) =>
+        {
+            diags.push(Diagnostic::error(
+                "Failed to read variables file",
+                format!(
+                    "Given variables file {} does not exist.",
+                    given.unwrap_or(&name)
+                ),
+            ));
+            return;
+        }
         Err(e) => {
             diags.push(Diagnostic::error(
                 "Failed to read variables file",
@@ -215,7 +248,7 @@ fn read_var_file(
     diags.extend(d);
     for (var, expr) in values {
         if module.variable(&var).is_none() {
-            let d = if explicit {
+            let d = if given.is_some() {
                 Diagnostic::error(
                     "Value for undeclared variable",
                     format!("The variables file {name} assigns a value to \"{var}\", but the root module does not declare a variable of that name."),

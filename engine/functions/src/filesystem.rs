@@ -13,7 +13,69 @@ use gitform_value::{Type, Value};
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
+use std::io;
 use std::path::{Path, PathBuf};
+
+/// What a path names, for `fileexists` and `fileset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    File,
+    Dir,
+    /// Anything else (a device, a socket, a dangling link).
+    Other,
+}
+
+/// Where the file functions read from. Paths come resolved: absolute, or
+/// relative to the process's working directory when the base directory is
+/// relative.
+pub trait FileSource: Send + Sync + std::fmt::Debug {
+    /// The content of the file at `path`.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// What `path` names, following symbolic links.
+    fn kind(&self, path: &Path) -> io::Result<FileKind>;
+    /// The entries directly inside `dir`, by name: `Dir` for a real
+    /// directory (not a link to one, which `fileset` does not enter),
+    /// `File` for a file or a link to one, `Other` for anything else.
+    fn entries(&self, dir: &Path) -> io::Result<Vec<(String, FileKind)>>;
+}
+
+/// The local file system, the default [`FileSource`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DiskFiles;
+
+impl FileSource for DiskFiles {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn kind(&self, path: &Path) -> io::Result<FileKind> {
+        let md = std::fs::metadata(path)?;
+        Ok(if md.is_file() {
+            FileKind::File
+        } else if md.is_dir() {
+            FileKind::Dir
+        } else {
+            FileKind::Other
+        })
+    }
+
+    fn entries(&self, dir: &Path) -> io::Result<Vec<(String, FileKind)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let Ok(entry) = entry else { continue };
+            let Ok(ft) = entry.file_type() else { continue };
+            let kind = if ft.is_dir() {
+                FileKind::Dir
+            } else if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
+                FileKind::File
+            } else {
+                FileKind::Other
+            };
+            out.push((entry.file_name().to_string_lossy().into_owned(), kind));
+        }
+        Ok(out)
+    }
+}
 
 pub(crate) fn functions() -> Vec<FuncSpec> {
     let path = || vec![Param::new("path", Type::String)];
@@ -185,7 +247,7 @@ fn pathexpand(args: &[Value], _: &FuncContext) -> FuncResult {
 /// Reads a file for `file`, `filebase64` and `templatefile`, with their messages.
 fn read_file_bytes(ctx: &FuncContext, path: &str) -> Result<Vec<u8>, FuncError> {
     let full = resolve(ctx, path)?;
-    std::fs::read(&full).map_err(|e| {
+    ctx.files().read(Path::new(&full)).map_err(|e| {
         let message = if e.kind() == std::io::ErrorKind::NotFound {
             format!(
                 "no file exists at {}; this function works only with files that are distributed as part of the configuration source code, so if this file will be created by a resource in this configuration you must instead obtain this result from an attribute of that resource",
@@ -234,7 +296,9 @@ fn filebase64(args: &[Value], ctx: &FuncContext) -> FuncResult {
 
 fn file_hash(args: &[Value], ctx: &FuncContext, hash: fn(&[u8]) -> String) -> FuncResult {
     let full = resolve(ctx, arg(args, 0))?;
-    let bytes = std::fs::read(&full)
+    let bytes = ctx
+        .files()
+        .read(Path::new(&full))
         .map_err(|e| FuncError::call(format!("open {full}: {}", io_message(&e))))?;
     Ok(Value::String(hash(&bytes)))
 }
@@ -242,11 +306,11 @@ fn file_hash(args: &[Value], ctx: &FuncContext, hash: fn(&[u8]) -> String) -> Fu
 fn fileexists(args: &[Value], ctx: &FuncContext) -> FuncResult {
     let path = arg(args, 0);
     let full = resolve(ctx, path)?;
-    match std::fs::metadata(&full) {
-        Ok(md) if md.is_file() => Ok(Value::Bool(true)),
-        Ok(md) => {
+    match ctx.files().kind(Path::new(&full)) {
+        Ok(FileKind::File) => Ok(Value::Bool(true)),
+        Ok(kind) => {
             let name = go_quote(&go_base(&full));
-            if md.is_dir() {
+            if kind == FileKind::Dir {
                 Err(FuncError::call(format!(
                     "{name} is a directory, not a file"
                 )))
@@ -284,7 +348,7 @@ fn fileset(args: &[Value], ctx: &FuncContext) -> FuncResult {
         pattern.split('/').count()
     };
     let mut found = Vec::new();
-    walk(&root, "", max_depth, &mut |rel| {
+    walk(ctx.files(), &root, "", max_depth, &mut |rel| {
         if matcher.is_match(rel) {
             found.push(Value::String(rel.to_string()));
         }
@@ -325,27 +389,30 @@ fn doublestar_classes(pattern: &str) -> String {
 
 /// Visits every regular file under `dir` (following symlinks to files but
 /// not to directories), passing its slash-separated path relative to the root.
-fn walk(dir: &Path, prefix: &str, depth: usize, visit: &mut dyn FnMut(&str)) {
+fn walk(
+    files: &dyn FileSource,
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    visit: &mut dyn FnMut(&str),
+) {
     if depth == 0 {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(mut entries) = files.entries(dir) else {
         return;
     };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, kind) in entries {
         let rel = if prefix.is_empty() {
-            name
+            name.clone()
         } else {
             format!("{prefix}/{name}")
         };
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&entry.path(), &rel, depth - 1, visit);
-        } else if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
-            visit(&rel);
+        match kind {
+            FileKind::Dir => walk(files, &dir.join(&name), &rel, depth - 1, visit),
+            FileKind::File => visit(&rel),
+            FileKind::Other => {}
         }
     }
 }

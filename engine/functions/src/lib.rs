@@ -36,6 +36,8 @@ mod sets;
 mod string;
 mod typeconv;
 
+pub use filesystem::{DiskFiles, FileKind, FileSource};
+
 /// Renders a template for `templatefile`: receives the template text, the
 /// file name (for diagnostics) and the variables object, and returns the
 /// rendered value or an error message. Provided by the expression evaluator.
@@ -50,6 +52,10 @@ pub struct FuncContext {
     /// The template renderer used by `templatefile`; without it,
     /// `templatefile` fails.
     pub template: Option<std::sync::Arc<TemplateFn>>,
+    /// Where `file`, `fileexists`, `fileset`, `filebase64`, the file hash
+    /// functions and `templatefile` read from; the disk when `None`. A
+    /// configuration loaded from a Git commit reads the commit here.
+    pub files: Option<std::sync::Arc<dyn FileSource>>,
 }
 
 impl std::fmt::Debug for FuncContext {
@@ -57,6 +63,7 @@ impl std::fmt::Debug for FuncContext {
         f.debug_struct("FuncContext")
             .field("base_dir", &self.base_dir)
             .field("template", &self.template.as_ref().map(|_| "<renderer>"))
+            .field("files", &self.files.as_ref().map(|_| "<source>"))
             .finish()
     }
 }
@@ -66,6 +73,15 @@ impl FuncContext {
         FuncContext {
             base_dir: base_dir.into(),
             template: None,
+            files: None,
+        }
+    }
+
+    /// The source the file functions read from (the disk by default).
+    pub fn files(&self) -> &dyn FileSource {
+        match &self.files {
+            Some(f) => f.as_ref(),
+            None => &DiskFiles,
         }
     }
 

@@ -24,6 +24,6 @@ mod signature;
 pub use credentials::Credentials;
 pub use error::GitError;
 pub use location::{parse_location, redact_url, Location};
-pub use reader::CommitReader;
+pub use reader::{CommitFiles, CommitReader};
 pub use repo::{discover, open, CommitInfo, Repo, RepoOptions};
 pub use signature::{verify_commit, verify_payload, SignatureFormat, SignatureStatus, TrustedKeys};

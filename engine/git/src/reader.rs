@@ -4,6 +4,7 @@
 use crate::error::GitError;
 use gitform_config::source::normalize;
 use gitform_config::SourceReader;
+use gitform_functions::{DiskFiles, FileKind, FileSource};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -251,5 +252,91 @@ impl SourceReader for CommitReader {
                 ),
             )),
         }
+    }
+}
+
+/// A [`CommitReader`] as the file functions' source (`file`,
+/// `templatefile`, `fileset`, ...), so that a configuration loaded from a
+/// commit reads the commit's files, not the working tree's. Paths inside
+/// the repository come from the commit; paths outside it (an absolute
+/// path elsewhere on the machine, or `..` above the repository root) are
+/// read from the disk, as they would be in a checkout.
+#[derive(Debug)]
+pub struct CommitFiles {
+    // git2's repository handle may move between threads but not be shared.
+    reader: std::sync::Mutex<CommitReader>,
+}
+
+impl CommitFiles {
+    pub fn new(reader: CommitReader) -> CommitFiles {
+        CommitFiles {
+            reader: std::sync::Mutex::new(reader),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&CommitReader) -> T) -> T {
+        let guard = match self.reader.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&guard)
+    }
+}
+
+impl FileSource for CommitFiles {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.with(|r| match r.in_repo(path) {
+            Ok(_) => r.read_file(path),
+            Err(_) => DiskFiles.read(path),
+        })
+    }
+
+    fn kind(&self, path: &Path) -> io::Result<FileKind> {
+        self.with(|r| match r.in_repo(path) {
+            Ok(inside) => Ok(match r.lookup(&inside)? {
+                Found::File(_) => FileKind::File,
+                Found::Dir(_) => FileKind::Dir,
+            }),
+            Err(_) => DiskFiles.kind(path),
+        })
+    }
+
+    fn entries(&self, dir: &Path) -> io::Result<Vec<(String, FileKind)>> {
+        self.with(|r| {
+            let inside = match r.in_repo(dir) {
+                Ok(inside) => inside,
+                Err(_) => return DiskFiles.entries(dir),
+            };
+            let Found::Dir(tree_id) = r.lookup(&inside)? else {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "{} is not a directory in commit {}",
+                        dir.display(),
+                        r.commit
+                    ),
+                ));
+            };
+            let tree = r.git.find_tree(tree_id).map_err(to_io)?;
+            let mut out = Vec::new();
+            for entry in tree.iter() {
+                let Ok(name) = entry.name() else { continue };
+                let kind = match entry.kind() {
+                    // Like the disk: a link to a file is a file, a link to
+                    // a directory is not entered.
+                    Some(git2::ObjectType::Blob) if entry.filemode() == 0o120000 => {
+                        match r.lookup(&inside.join(name)) {
+                            Ok(Found::File(_)) => FileKind::File,
+                            _ => FileKind::Other,
+                        }
+                    }
+                    Some(git2::ObjectType::Blob) => FileKind::File,
+                    Some(git2::ObjectType::Tree) => FileKind::Dir,
+                    _ => FileKind::Other,
+                };
+                out.push((name.to_string(), kind));
+            }
+            Ok(out)
+        })
     }
 }
