@@ -33,7 +33,9 @@ impl FileSource for Memory {
     fn entries(&self, dir: &Path) -> io::Result<Vec<(String, FileKind)>> {
         let mut out: BTreeMap<String, FileKind> = BTreeMap::new();
         for k in self.0.keys() {
-            let Ok(rest) = k.strip_prefix(dir) else { continue };
+            let Ok(rest) = k.strip_prefix(dir) else {
+                continue;
+            };
             let mut parts = rest.components();
             let Some(first) = parts.next() else { continue };
             let name = first.as_os_str().to_string_lossy().into_owned();
@@ -97,11 +99,7 @@ fn file_functions_read_the_source() {
         (
             "fileset",
             vec!["conf".into(), "**/*.json".into()],
-            Value::set(vec![
-                "a.json".into(),
-                "b.json".into(),
-                "deep/c.json".into(),
-            ]),
+            Value::set(vec!["a.json".into(), "b.json".into(), "deep/c.json".into()]),
         ),
         (
             "templatefile",
