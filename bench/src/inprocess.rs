@@ -40,15 +40,18 @@ pub enum Scenario {
     RefreshBatch,
     /// No-op plan (with refresh) of a chain of 10,000 `terraform_data`.
     ChainNoopPlan,
+    /// No-op plan (with refresh) of 10,000 independent `terraform_data`.
+    IndependentNoopPlan,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::ThrottleAdaptive,
         Scenario::ThrottleFixed,
         Scenario::MaxConcurrency,
         Scenario::RefreshBatch,
         Scenario::ChainNoopPlan,
+        Scenario::IndependentNoopPlan,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Scenario {
             Scenario::MaxConcurrency => "max-concurrency-200-5",
             Scenario::RefreshBatch => "refresh-1000-50ms",
             Scenario::ChainNoopPlan => "chain-10000-noop-plan",
+            Scenario::IndependentNoopPlan => "independent-10000-noop-plan",
         }
     }
 
@@ -66,7 +70,7 @@ impl Scenario {
             Scenario::ThrottleAdaptive | Scenario::ThrottleFixed => 300,
             Scenario::MaxConcurrency => 200,
             Scenario::RefreshBatch => 1000,
-            Scenario::ChainNoopPlan => 10_000,
+            Scenario::ChainNoopPlan | Scenario::IndependentNoopPlan => 10_000,
         }
     }
 
@@ -78,6 +82,7 @@ impl Scenario {
             Scenario::MaxConcurrency => "apply; `delay_ms = 50`, `max_concurrency = 5`; `-parallelism 50`",
             Scenario::RefreshBatch => "no-op plan; `read_delay_ms = 50` on each resource; `-parallelism 10`",
             Scenario::ChainNoopPlan => "no-op plan; `terraform_data` chain, named",
+            Scenario::IndependentNoopPlan => "no-op plan; independent `terraform_data`, named",
         }
     }
 
@@ -92,13 +97,13 @@ impl Scenario {
             Scenario::MaxConcurrency => Some(Duration::from_secs(2)),
             // One read of 50 ms, when batched.
             Scenario::RefreshBatch => Some(Duration::from_millis(50)),
-            Scenario::ChainNoopPlan => None,
+            Scenario::ChainNoopPlan | Scenario::IndependentNoopPlan => None,
         }
     }
 
     fn parallelism(self) -> usize {
         match self {
-            Scenario::RefreshBatch | Scenario::ChainNoopPlan => 10,
+            Scenario::RefreshBatch | Scenario::ChainNoopPlan | Scenario::IndependentNoopPlan => 10,
             _ => 50,
         }
     }
@@ -136,9 +141,13 @@ impl Scenario {
                 test_blocks("  delay_ms        = 50\n  max_concurrency = 5\n", "")
             }
             Scenario::RefreshBatch => test_blocks("", "  read_delay_ms = 50\n"),
-            Scenario::ChainNoopPlan => {
+            Scenario::ChainNoopPlan | Scenario::IndependentNoopPlan => {
                 let spec = Spec {
-                    shape: Shape::Chain,
+                    shape: if self == Scenario::ChainNoopPlan {
+                        Shape::Chain
+                    } else {
+                        Shape::Independent
+                    },
                     form: Form::Named,
                     kind: Kind::TerraformData,
                     resources: self.resources(),

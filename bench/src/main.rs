@@ -122,7 +122,7 @@ enum Command {
     Inprocess {
         /// Scenarios to run (all by default): throttle-300-adaptive,
         /// throttle-300-fixed, max-concurrency-200-5, refresh-1000-50ms,
-        /// chain-10000-noop-plan.
+        /// chain-10000-noop-plan, independent-10000-noop-plan.
         scenarios: Vec<inprocess::Scenario>,
         /// Measured runs per scenario.
         #[arg(long, default_value_t = 3)]
