@@ -46,8 +46,10 @@
 //!
 //! Optional hooks of [`resource::Resource`]:
 //! - `read_details`: attributes that cost a call per object
-//!   (DescribeVpcAttribute...). Called after create/update and on import,
-//!   never on refresh; on refresh those attributes keep their state values.
+//!   (DescribeVpcAttribute...). Called after create/update, on import, and
+//!   on refresh for types whose `details_on_refresh()` is true (`aws_vpc`,
+//!   `aws_eip`; 8 objects at a time, after the one batched Describe);
+//!   otherwise refresh keeps their state values.
 //! - `plan`: adjust the plan ([`resource::Planning`]: `set_unknown`,
 //!   `replace`, keep a computed nested block when none is configured).
 //! - `validate`: value checks ([`resource::check_string`],
