@@ -13,14 +13,6 @@ const FIXTURE: &str = include_str!("fixtures/hashicorp_aws_5.100_compute_securit
 /// gitform declares them computed only.
 const COMPUTED_ONLY: [&str; 2] = ["id", "tags_all"];
 
-/// `aws_security_group`'s `ingress`/`egress` are set-of-object attributes
-/// in hashicorp/aws, written as blocks; here they are set blocks (the
-/// engine has no attributes-as-blocks), with the same fields.
-const ATTRIBUTES_AS_BLOCKS: [(&str, &str); 2] = [
-    ("aws_security_group", "ingress"),
-    ("aws_security_group", "egress"),
-];
-
 fn flag(j: &Json, name: &str) -> bool {
     j.get(name).and_then(Json::as_bool).unwrap_or(false)
 }
@@ -35,24 +27,13 @@ fn nesting(mode: &str) -> Nesting {
 }
 
 /// Every difference between a hashicorp/aws block and ours.
-fn compare(type_name: &str, path: &str, tf: &Json, ours: &Block, out: &mut Vec<String>) {
+fn compare(path: &str, tf: &Json, ours: &Block, out: &mut Vec<String>) {
     let empty = serde_json::Map::new();
     let tf_attrs = tf["attributes"].as_object().unwrap_or(&empty);
     let tf_blocks = tf["block_types"].as_object().unwrap_or(&empty);
     for (name, a) in tf_attrs {
         let at = format!("{path}.{name}");
         let want = type_from_json(&a["type"]).expect("fixture type");
-        if ATTRIBUTES_AS_BLOCKS.contains(&(type_name, name.as_str())) {
-            match ours.blocks.get(name) {
-                Some(b)
-                    if b.nesting == Nesting::Set
-                        && b.block.implied_type() == *want.element_type().expect("set") => {}
-                other => out.push(format!(
-                    "{at}: expected a set block of {want}, found {other:?}"
-                )),
-            }
-            continue;
-        }
         let Some(mine) = ours.attributes.get(name) else {
             out.push(format!("{at}: missing"));
             continue;
@@ -119,11 +100,10 @@ fn compare(type_name: &str, path: &str, tf: &Json, ours: &Block, out: &mut Vec<S
                 mine.max_items
             ));
         }
-        compare(type_name, &at, &b["block"], &mine.block, out);
+        compare(&at, &b["block"], &mine.block, out);
     }
     for name in ours.blocks.keys() {
-        let tf_attr_block = ATTRIBUTES_AS_BLOCKS.contains(&(type_name, name.as_str()));
-        if !tf_blocks.contains_key(name) && !tf_attr_block {
+        if !tf_blocks.contains_key(name) {
             out.push(format!("{path}.{name}: block not in hashicorp/aws"));
         }
     }
@@ -152,13 +132,7 @@ fn security_and_compute_schemas_match_hashicorp_aws() {
                     mine.version
                 ));
             }
-            compare(
-                type_name,
-                type_name,
-                &tf["block"],
-                &mine.block,
-                &mut problems,
-            );
+            compare(type_name, &tf["block"], &mine.block, &mut problems);
         }
     }
     assert_eq!(checked, 11);

@@ -71,6 +71,25 @@ fn pairs(p: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// One element of ``attr`` of ``type_name``, a set-of-object attribute
+/// (hashicorp/aws's "attribute as blocks"): every field null but `fields`.
+fn element(env: &Env, type_name: &str, attr: &str, fields: &[(&str, Value)]) -> Value {
+    let ty = &env.schema.resources[type_name].block.attributes[attr].ty;
+    let gitform_value::Type::Set(e) = ty else {
+        panic!("`type_name`.`attr` is not a set: {ty:?}");
+    };
+    let gitform_value::Type::Object(o) = e.as_ref() else {
+        panic!("`type_name`.`attr` is not a set of objects: {ty:?}");
+    };
+    let mut m: std::collections::BTreeMap<String, Value> =
+        o.attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
+    for (k, v) in fields {
+        assert!(m.contains_key(*k), "`type_name`.`attr` has no field {k}");
+        m.insert(k.to_string(), v.clone());
+    }
+    Value::Object(m)
+}
+
 #[tokio::test]
 async fn route_table_with_inline_routes() {
     let Some(env) = env("route_table_with_inline_routes").await else {
@@ -79,7 +98,8 @@ async fn route_table_with_inline_routes() {
     let (vpc, igw) = network(&env, "10.40.0.0/16").await;
     let (vpc_id, igw_id) = (attr(&vpc, "id"), attr(&igw, "id"));
     let route = |cidr: &str| {
-        env.nested(
+        element(
+            &env,
             RT,
             "route",
             &[("cidr_block", s(cidr)), ("gateway_id", s(igw_id))],
@@ -160,8 +180,11 @@ async fn route_table_with_inline_routes() {
         pairs(&[("172.16.0.0/12", igw_id)])
     );
 
-    // No route block at all: routes are left to aws_route resources.
-    let (planned, replace) = env.plan_update(RT, &state4, &config(vec![], "edge")).await;
+    // No route set at all (no block, no argument): routes are left to
+    // aws_route resources.
+    let mut unset = config(vec![], "edge");
+    set(&mut unset, "route", Value::Null);
+    let (planned, replace) = env.plan_update(RT, &state4, &unset).await;
     assert!(replace.is_empty());
     assert_eq!(planned.get_attr("route"), state4.get_attr("route"));
 
@@ -169,6 +192,17 @@ async fn route_table_with_inline_routes() {
     let imported = env.import(RT, &id).await;
     assert_eq!(imported.get_attr("route"), state4.get_attr("route"));
     assert_eq!(imported.get_attr("vpc_id"), Some(&s(vpc_id)));
+
+    // `route = []`: every route of the table goes.
+    let (planned, replace) = env.plan_update(RT, &state4, &config(vec![], "edge")).await;
+    assert!(replace.is_empty());
+    assert_eq!(planned.get_attr("route"), Some(&Value::Set(vec![])));
+    let emptied = env.update(RT, &state4, &config(vec![], "edge")).await;
+    assert_eq!(routes_of(&env, &id).await, pairs(&[]));
+    assert_eq!(emptied.get_attr("route"), Some(&Value::Set(vec![])));
+    let state4 = env
+        .update(RT, &emptied, &config(vec![route("172.16.0.0/12")], "edge"))
+        .await;
 
     // Replace: another VPC.
     let (vpc2, _) = network(&env, "10.41.0.0/16").await;

@@ -64,15 +64,6 @@ fn compare(path: &str, tf: &Json, ours: &Block, out: &mut Vec<String>) {
                     flag(a, "computed")
                 ));
             }
-        } else if let Some(b) = ours.blocks.get(name) {
-            // SDKv2 "attributes as blocks" (aws_route_table.route): written
-            // as blocks in HCL, declared as a set-of-objects attribute.
-            if b.implied_type() != want {
-                out.push(format!(
-                    "{at}: block of type {} (hashicorp attribute: {want})",
-                    b.implied_type()
-                ));
-            }
         } else {
             out.push(format!("{at}: missing"));
         }

@@ -78,8 +78,28 @@ async fn group_exists(env: &Env, id: &str) -> bool {
     !r.security_groups().is_empty()
 }
 
+/// One element of ``attr`` of ``type_name``, a set-of-object attribute
+/// (hashicorp/aws's "attribute as blocks"): every field null but `fields`.
+fn element(env: &Env, type_name: &str, attr: &str, fields: &[(&str, Value)]) -> Value {
+    let ty = &env.schema.resources[type_name].block.attributes[attr].ty;
+    let gitform_value::Type::Set(e) = ty else {
+        panic!("`type_name`.`attr` is not a set: {ty:?}");
+    };
+    let gitform_value::Type::Object(o) = e.as_ref() else {
+        panic!("`type_name`.`attr` is not a set of objects: {ty:?}");
+    };
+    let mut m: std::collections::BTreeMap<String, Value> =
+        o.attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
+    for (k, v) in fields {
+        assert!(m.contains_key(*k), "`type_name`.`attr` has no field {k}");
+        m.insert(k.to_string(), v.clone());
+    }
+    Value::Object(m)
+}
+
 fn ingress(env: &Env, proto: &str, from: i64, to: i64, cidrs: &[&str], own: bool) -> Value {
-    env.block(
+    element(
+        env,
         SG,
         "ingress",
         &[
@@ -100,7 +120,8 @@ fn ingress(env: &Env, proto: &str, from: i64, to: i64, cidrs: &[&str], own: bool
 }
 
 fn egress_all(env: &Env) -> Value {
-    env.block(
+    element(
+        env,
         SG,
         "egress",
         &[
@@ -277,7 +298,8 @@ async fn groups_that_reference_each_other() {
         )
     };
     let from_group = |g: &str| {
-        env.block(
+        element(
+            &env,
             SG,
             "ingress",
             &[
@@ -709,7 +731,7 @@ async fn security_group_data_source() {
     let by_name = env
         .read_data(
             "aws_security_group",
-            &env.config(
+            &env.data_config(
                 "aws_security_group",
                 &[("name", s("lookup")), ("vpc_id", s(&vpc))],
             ),
@@ -721,7 +743,7 @@ async fn security_group_data_source() {
     let by_tag = env
         .read_data(
             "aws_security_group",
-            &env.config("aws_security_group", &[("tags", map(&[("Role", "db")]))]),
+            &env.data_config("aws_security_group", &[("tags", map(&[("Role", "db")]))]),
         )
         .await
         .expect("found");
@@ -730,14 +752,14 @@ async fn security_group_data_source() {
     let many = env
         .read_data(
             "aws_security_group",
-            &env.config("aws_security_group", &[("vpc_id", s(&vpc))]),
+            &env.data_config("aws_security_group", &[("vpc_id", s(&vpc))]),
         )
         .await;
     assert!(many.is_err(), "{many:?}");
     let none = env
         .read_data(
             "aws_security_group",
-            &env.config("aws_security_group", &[("name", s("nope"))]),
+            &env.data_config("aws_security_group", &[("name", s("nope"))]),
         )
         .await;
     assert!(none.is_err());
@@ -777,4 +799,76 @@ async fn refresh_of_more_than_200_groups_is_one_call_per_200() {
     assert_eq!(counts.calls(), 2);
     assert!(read.iter().all(Option::is_some));
     assert_eq!(attr(read[229].as_ref().unwrap(), "name"), "chunk-229");
+}
+
+/// `ingress`/`egress` not set (no block, no argument) leave the group's rules
+/// alone; `= []` removes every rule of that direction; a rule without
+/// `from_port` (block form makes every field optional) is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn unset_rules_are_kept_and_empty_rules_are_removed() {
+    let Some(env) = env("unset_rules_are_kept_and_empty_rules_are_removed").await else {
+        return;
+    };
+    let vpc = env.vpc("10.12.0.0/16").await;
+    let config = |ingress: Value, egress: Value| {
+        env.config(
+            SG,
+            &[
+                ("name", s("keep")),
+                ("vpc_id", s(&vpc)),
+                ("ingress", ingress),
+                ("egress", egress),
+            ],
+        )
+    };
+    let both = config(
+        Value::set(vec![ingress(&env, "tcp", 80, 80, &["10.0.0.0/8"], false)]),
+        Value::set(vec![egress_all(&env)]),
+    );
+    let state = env.create(SG, &both).await;
+    let id = attr(&state, "id").to_string();
+    let all = [
+        rule("I10.0.0.0/8", 80, 80, "tcp"),
+        rule("E0.0.0.0/0", 0, 0, "-1"),
+    ];
+    assert_eq!(rules_of(&env, &id).await, all.clone().into());
+
+    // Neither direction set: a no-op plan, and apply leaves every rule.
+    let unset = config(Value::Null, Value::Null);
+    let planned = env.plan(SG, Some(&state), &unset).await;
+    assert_eq!(
+        changed_attrs(&state, planned.planned_state.as_ref().unwrap()),
+        Vec::<String>::new()
+    );
+    let state2 = env.apply(SG, Some(&state), &unset).await;
+    assert_eq!(rules_of(&env, &id).await, all.clone().into());
+    assert_eq!(state2.get_attr("ingress"), state.get_attr("ingress"));
+
+    // `ingress = []`: the ingress rules go, egress (unset) stays.
+    let no_ingress = config(Value::Set(vec![]), Value::Null);
+    let planned = env.plan(SG, Some(&state2), &no_ingress).await;
+    assert_eq!(
+        changed_attrs(&state2, planned.planned_state.as_ref().unwrap()),
+        ["ingress"]
+    );
+    let state3 = env.apply(SG, Some(&state2), &no_ingress).await;
+    assert_eq!(
+        rules_of(&env, &id).await,
+        [rule("E0.0.0.0/0", 0, 0, "-1")].into()
+    );
+    assert_eq!(state3.get_attr("ingress"), Some(&Value::Set(vec![])));
+    let read = env.read_one(SG, &state3).await.expect("exists");
+    assert_eq!(changed_attrs(&state3, &read), Vec::<String>::new());
+
+    // A rule block without from_port.
+    let mut partial = ingress(&env, "tcp", 80, 80, &["10.0.0.0/8"], false);
+    set_attr(&mut partial, "from_port", Value::Null);
+    let errs = env
+        .validate(SG, &config(Value::set(vec![partial]), Value::Null))
+        .await;
+    assert!(
+        errs.iter().any(|e| e.contains("ingress.0.from_port")),
+        "{errs:?}"
+    );
+    env.destroy(SG, &state3).await;
 }

@@ -1,10 +1,12 @@
-//! `aws_route_table`, with its inline `route` blocks as a set, updated in
-//! place (CreateRoute, ReplaceRoute, DeleteRoute).
+//! `aws_route_table`, with its inline routes as a set, updated in place
+//! (CreateRoute, ReplaceRoute, DeleteRoute).
 //!
-//! As in hashicorp/aws, `route` is optional and computed: a configuration
-//! with no `route` block leaves the table's routes alone (so `aws_route`
-//! resources can manage them), and the local route, propagated routes and
-//! gateway-endpoint routes are never part of the set.
+//! As in hashicorp/aws, `route` is an optional and computed attribute of
+//! type set of objects, which configuration may write as `route { ... }`
+//! blocks or as an argument. A configuration that sets no route (no block,
+//! no argument) leaves the table's routes alone (so `aws_route` resources
+//! can manage them); `route = []` removes every route. The local route,
+//! propagated routes and gateway-endpoint routes are never part of the set.
 
 use super::routes::{self, route_call, Destination, TABLE_DESTINATIONS};
 use crate::attrs::{self, blocks, id, str_or_empty, strings};
@@ -15,7 +17,7 @@ use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, RouteTable as SdkTable};
-use gitform_provider::{Attribute, Block, NestedBlock, Schema};
+use gitform_provider::{Attribute, Block, Schema};
 use gitform_value::{AttrPath, Diagnostic, PathStep, Type, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -159,7 +161,10 @@ impl Resource for RouteTable {
                 "propagating_vgws",
                 Attribute::optional_computed(Type::set(Type::String)),
             )
-            .block("route", NestedBlock::set(routes::table_route_block()));
+            .attr(
+                "route",
+                Attribute::optional_computed(Type::set(routes::table_route_block().implied_type())),
+            );
         Schema::new(tags::with_tags(block))
     }
 
@@ -213,12 +218,10 @@ impl Resource for RouteTable {
     }
 
     fn plan(&self, plan: &mut Planning<'_>) {
-        // No route block at all: the routes are not managed here.
-        let configured = plan
-            .config
-            .get_attr("route")
-            .is_some_and(|r| !r.is_known() || r.as_elements().is_some_and(|e| !e.is_empty()));
-        if !configured {
+        // No route set at all (`route = []` is set, to none): the routes
+        // are not managed here.
+        let unset = plan.config.get_attr("route").is_none_or(Value::is_null);
+        if unset {
             let keep = plan
                 .prior
                 .and_then(|p| p.get_attr("route"))

@@ -1,5 +1,12 @@
 //! `aws_security_group`: a security group with inline `ingress` and
-//! `egress` rule blocks.
+//! `egress` rules.
+//!
+//! As hashicorp/aws declares them, `ingress` and `egress` are optional and
+//! computed attributes of type set of objects, which configuration may write
+//! as blocks (`ingress { ... }`, `dynamic "ingress"`) or as an argument
+//! (`ingress = [{ ... }]`). Neither written (or a `dynamic` block with
+//! nothing to iterate) leaves that direction's rules alone; `ingress = []`
+//! removes every rule of the direction.
 //!
 //! As hashicorp/aws does it: a new group in a VPC loses the allow-all
 //! egress rule AWS gives it, so that only the configured rules exist;
@@ -18,7 +25,7 @@ use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, SecurityGroup};
-use gitform_provider::{Attribute, Block, NestedBlock, Schema};
+use gitform_provider::{Attribute, Block, Schema};
 use gitform_value::{Type, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -34,6 +41,9 @@ const TIMEOUTS: Timeouts = Timeouts {
     delete: Some(minutes(15)),
 };
 
+/// The attributes of one rule (the element object type of `ingress` and
+/// `egress`; all of them optional in block form, where a block that leaves
+/// out `from_port`, `to_port` or `protocol` is reported by [`missing_fields`]).
 fn rule_block() -> Block {
     Block::new()
         .attr("cidr_blocks", Attribute::optional(Type::list(Type::String)))
@@ -54,6 +64,41 @@ fn rule_block() -> Block {
         )
         .attr("self", Attribute::optional(Type::Bool))
         .attr("to_port", Attribute::required(Type::Number))
+}
+
+/// `ingress` and `egress`: optional and computed sets of rule objects.
+fn rules_attribute() -> Attribute {
+    Attribute::optional_computed(Type::set(rule_block().implied_type()))
+}
+
+/// The fields a rule must have, reported per rule left without them: in
+/// block form every field is optional to the engine (the attribute's type
+/// does not say which are required), so this is where a block without
+/// `from_port`, `to_port` or `protocol` is refused, as hashicorp/aws does.
+fn missing_fields(config: &Value) -> Vec<gitform_value::Diagnostic> {
+    let mut out = Vec::new();
+    for dir in ["ingress", "egress"] {
+        for (i, r) in blocks(config, dir).iter().enumerate() {
+            for field in ["from_port", "to_port", "protocol"] {
+                if r.get_attr(field)
+                    .is_some_and(|v| v.is_null() && v.is_known())
+                {
+                    out.push(
+                        gitform_value::Diagnostic::error(
+                            "Missing required argument",
+                            format!("The argument \"{dir}.{i}.{field}\" is required, but no definition was found: every {dir} rule needs from_port, to_port and protocol."),
+                        )
+                        .with_attr_path(gitform_value::AttrPath(vec![
+                            gitform_value::PathStep::Attr(dir.to_string()),
+                            gitform_value::PathStep::Index(i64::try_from(i).unwrap_or(i64::MAX)),
+                            gitform_value::PathStep::Attr(field.to_string()),
+                        ])),
+                    );
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Describes the groups with the given ids: one paginated call per 200
@@ -238,9 +283,8 @@ impl Resource for Group {
         TYPE_NAME
     }
 
-    /// As hashicorp/aws 5.100 declares it (`ingress` and `egress` are set
-    /// blocks here; hashicorp/aws declares them as attributes that may be
-    /// written as blocks).
+    /// As hashicorp/aws 5.100 declares it, `ingress` and `egress` included
+    /// (optional and computed sets of rule objects).
     fn schema(&self) -> Schema {
         let block = Block::new()
             .attr("arn", Attribute::computed(Type::String))
@@ -268,8 +312,8 @@ impl Resource for Group {
                 "vpc_id",
                 Attribute::optional_computed(Type::String).force_new(),
             )
-            .block("ingress", NestedBlock::set(rule_block()))
-            .block("egress", NestedBlock::set(rule_block()));
+            .attr("ingress", rules_attribute())
+            .attr("egress", rules_attribute());
         Schema::new(tags::with_tags(block)).with_version(1)
     }
 
@@ -278,7 +322,7 @@ impl Resource for Group {
     }
 
     fn validate(&self, config: &Value) -> Vec<gitform_value::Diagnostic> {
-        let mut out = Vec::new();
+        let mut out = missing_fields(config);
         for dir in ["ingress", "egress"] {
             for r in blocks(config, dir) {
                 if let Some(msg) = rules::all_protocol_ports_error(r) {
@@ -293,28 +337,29 @@ impl Resource for Group {
     }
 
     /// As in hashicorp/aws, where `ingress` and `egress` are optional and
-    /// computed: a group with no blocks of a direction leaves that
-    /// direction's rules alone (they may belong to `aws_security_group_rule`
-    /// or `aws_vpc_security_group_*_rule` resources), except at create,
-    /// where AWS's default egress rule is removed all the same.
+    /// computed: a group whose configuration does not set a direction (no
+    /// block, no argument) leaves that direction's rules alone (they may
+    /// belong to `aws_security_group_rule` or
+    /// `aws_vpc_security_group_*_rule` resources); a new group, or one
+    /// being replaced, gets none (AWS's default egress rule is removed all
+    /// the same). `ingress = []` removes every ingress rule.
     ///
-    /// Rule blocks that mean the same rules as the prior ones take their
-    /// shape (`null` and `[]`, `"all"` and `"-1"`), so that an unchanged
-    /// configuration plans no change.
+    /// Rules that mean the same as the prior ones take their shape (`null`
+    /// and `[]`, `"all"` and `"-1"`), so that an unchanged configuration
+    /// plans no change.
     fn plan(&self, p: &mut Planning<'_>) {
+        p.diagnostics.extend(missing_fields(p.config));
         let own_id = p.prior.and_then(|v| non_empty(v, "id"));
         for dir in ["ingress", "egress"] {
-            let unconfigured = p
-                .config
-                .get_attr(dir)
-                .is_none_or(|v| v.is_null() || v.as_elements().is_some_and(<[Value]>::is_empty));
-            if let (true, Some(prior), true) =
-                (unconfigured, p.prior, p.requires_replace.is_empty())
-            {
-                let kept = prior
-                    .get_attr(dir)
-                    .cloned()
-                    .unwrap_or(Value::Set(Vec::new()));
+            let unset = p.config.get_attr(dir).is_none_or(Value::is_null);
+            if unset {
+                let kept = match (p.prior, p.requires_replace.is_empty()) {
+                    (Some(prior), true) => prior
+                        .get_attr(dir)
+                        .cloned()
+                        .unwrap_or(Value::Set(Vec::new())),
+                    _ => Value::Set(Vec::new()),
+                };
                 p.set(dir, kept);
                 continue;
             }
