@@ -16,11 +16,21 @@
 //! resource the configuration no longer has, only the targeted instances.
 //! A node never depends on a batch for an instance it left out: whatever
 //! a node needs and the batch did not read is read on the spot.
+//!
+//! The batches do not wait for their nodes: as soon as a provider
+//! configuration is configured, [`prefetch`] starts every batch it will
+//! read, each as a task of its own, concurrently with data-source reads and
+//! the rest of the walk. A resource node then only awaits its batch, so a
+//! chain of types (instances after the AMI data source, associations after
+//! the instances' subnets) no longer reads one type after another. A
+//! prefetch is a provider call like any other: it takes a slot of the
+//! provider and one of the run's parallelism before it starts.
 
 use crate::address::{InstanceAddr, Mode, TargetAddr};
+use crate::changes::PlanMode;
 use crate::graph::{module_at, NodeKey};
 use crate::providers::ProviderInstance;
-use crate::run::{PriorInstance, ResKey, Run};
+use crate::run::{Phase, PriorInstance, ResKey, Run};
 use gitform_config::ResourceMode;
 use gitform_provider::{ReadBatchRequest, ReadRequestItem, Schema};
 use gitform_value::{Diagnostic, Diagnostics, Value};
@@ -50,6 +60,8 @@ pub(crate) struct Reads {
     /// The resources each group reads, decided on first use.
     members: OnceLock<HashMap<GroupKey, Vec<ResKey>>>,
     batches: Mutex<HashMap<GroupKey, Arc<OnceCell<Batch>>>>,
+    /// The prefetch tasks, stopped when the walk is over.
+    prefetches: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -87,6 +99,61 @@ fn members(run: &Run) -> HashMap<GroupKey, Vec<ResKey>> {
             .push(rk.clone());
     }
     out
+}
+
+/// The batch cell of `group`, made on first use.
+fn cell(run: &Run, group: &GroupKey) -> Arc<OnceCell<Batch>> {
+    lock(&lock(&run.results).reads.batches)
+        .entry(group.clone())
+        .or_default()
+        .clone()
+}
+
+/// Starts, each in a task of its own, the batched reads of every type
+/// that has recorded instances under provider configuration `pkey` and
+/// that this plan refreshes. Call it once the provider is configured. A
+/// plan without refresh (`-refresh=false`, destroy) and an apply start
+/// nothing. The nodes take the answers as [`refresh`] does; a batch that
+/// fails fails the nodes that await it, each with its own address.
+pub(crate) fn prefetch(run: &Arc<Run>, pkey: &NodeKey, pinst: &Arc<ProviderInstance>) {
+    let Phase::Plan(opts) = &run.phase else {
+        return;
+    };
+    if !opts.refresh || opts.mode == PlanMode::Destroy {
+        return;
+    }
+    let groups: Vec<GroupKey> = {
+        let results = lock(&run.results);
+        results
+            .reads
+            .members
+            .get_or_init(|| members(run))
+            .keys()
+            .filter(|g| &g.0 == pkey)
+            .cloned()
+            .collect()
+    };
+    let mut handles = Vec::with_capacity(groups.len());
+    for group in groups {
+        let cell = cell(run, &group);
+        let (run2, pinst) = (run.clone(), pinst.clone());
+        let targets = opts.targets.clone();
+        let task = tokio::spawn(async move {
+            cell.get_or_init(|| read_group(&run2, &pinst, &group, &targets))
+                .await;
+        });
+        handles.push(task.abort_handle());
+    }
+    lock(&lock(&run.results).reads.prefetches).extend(handles);
+}
+
+/// Stops the prefetches still running: the walk is over, and no node
+/// awaits them any more (their nodes failed, were skipped or cancelled).
+pub(crate) fn stop_prefetches(run: &Run) {
+    let handles = std::mem::take(&mut *lock(&lock(&run.results).reads.prefetches));
+    for h in handles {
+        h.abort();
+    }
 }
 
 /// Whether the plan refreshes recorded instance `p` of resource `rk`.
@@ -211,10 +278,7 @@ pub(crate) async fn refresh(
         .cloned()
         .unwrap_or_else(|| key.clone());
     let group: GroupKey = (pkey, first.addr.resource.type_name.clone());
-    let cell = lock(&lock(&run.results).reads.batches)
-        .entry(group.clone())
-        .or_default()
-        .clone();
+    let cell = cell(run, &group);
     let batch = cell
         .get_or_init(|| read_group(run, pinst, &group, targets))
         .await;

@@ -410,8 +410,16 @@ impl Run {
             NodeKey::Output(_, name) => self.visit_output(node, name, &instances),
             NodeKey::ModuleCall(_, name) => self.visit_module_call(node, name, &instances),
             NodeKey::Provider(path, name, alias) => {
-                self.visit_provider(node, &key, path, name, alias.as_deref(), &instances)
-                    .await
+                let ok = self
+                    .visit_provider(node, &key, path, name, alias.as_deref(), &instances)
+                    .await;
+                // Configured: start its refresh batches now, not when the
+                // first node of each type gets there.
+                let configured = lock(&self.providers).get(&key).cloned();
+                if let (true, Some(pinst)) = (ok, configured) {
+                    crate::refresh::prefetch(&self, &key, &pinst);
+                }
+                ok
             }
             NodeKey::Resource(path, mode, t, n) => {
                 let rk: ResKey = (path.clone(), *mode, t.clone(), n.clone());
@@ -2304,8 +2312,10 @@ pub(crate) fn resource_dependencies(graph: &Graph) -> HashMap<NodeKey, Vec<Strin
     out
 }
 
-/// The providers a run started, to stop them at its end.
+/// The providers a run started, to stop them at its end (the refresh
+/// prefetches still running are stopped first).
 pub(crate) fn take_providers(run: &Run) -> Vec<Arc<ProviderInstance>> {
+    crate::refresh::stop_prefetches(run);
     lock(&run.providers).drain().map(|(_, p)| p).collect()
 }
 
