@@ -752,3 +752,137 @@ environment "web" {{
         Some(2.0)
     );
 }
+
+/// A newer commit whose apply fails halfway leaves some of its objects in
+/// the state while the deployed commit is still the older one. A drift
+/// found then is only reported: reverting to the deployed commit would
+/// destroy the newer commit's objects, which the next sync would create
+/// again, and so on.
+#[test]
+fn drift_is_not_reverted_over_a_half_applied_newer_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = Repo::init(&tmp.path().join("repo"));
+    let out = tmp.path().join("out");
+    let file = out.join("greeting.txt");
+    let hooks = Receiver::start();
+    let c1 = repo.commit(&[("main.tf", &greeting("v1"))], "greeting v1");
+    let state_path = tmp.path().join("dev.db");
+    let config = write_config(
+        tmp.path(),
+        &format!(
+            r#"{agent}
+environment "dev" {{
+  repository     = {repo}
+  variables      = {{ out_dir = {out} }}
+  state          = {state}
+  poll_interval  = "200ms"
+  drift_interval = "500ms"
+  on_drift       = "revert"
+
+  webhook {{
+    url = "{url}"
+  }}
+}}
+"#,
+            // No retry during the test: the failed commit's retries would
+            // repair (or record) the drift before a check sees it.
+            agent = agent_block(tmp.path(), "")
+                .replace("\"200ms\"", "\"10m\"")
+                .replace("\"1s\"", "\"10m\""),
+            repo = hcl(&repo.dir),
+            out = hcl(&out),
+            state = hcl(&state_path),
+            url = hooks.url(),
+        ),
+    );
+    let agent = Agent::start(&config);
+    agent.wait_current("dev", &c1);
+
+    // c2 creates `made`, then fails on `broken`.
+    let half = format!(
+        "{}\n{}",
+        greeting("v1"),
+        r#"
+resource "test_resource" "made" {
+  value = "made"
+}
+
+resource "test_resource" "broken" {
+  value          = "broken"
+  fail_on_create = true
+  depends_on     = [test_resource.made]
+}
+"#
+    );
+    let c2 = repo.commit(&[("main.tf", &half)], "half of it fails");
+    wait_for(
+        "the failed webhook of c2",
+        || agent.logs(),
+        || {
+            hooks
+                .of("failed")
+                .into_iter()
+                .find(|h| h.body["commit"]["sha"] == c2)
+        },
+    );
+    let recorded = |addr: &str| {
+        SqliteStore::open(&state_path)
+            .unwrap()
+            .list_resources()
+            .unwrap()
+            .iter()
+            .any(|r| r.address == addr)
+    };
+    assert!(recorded("test_resource.made"));
+
+    // Drift on c1's file: reported with the reason, not reverted.
+    std::fs::write(&file, "tampered").unwrap();
+    let drift = wait_for(
+        "a drift webhook with a note",
+        || agent.logs(),
+        || {
+            hooks
+                .of("drift")
+                .into_iter()
+                .find(|h| h.body["note"].is_string())
+        },
+    );
+    let note = drift.body["note"].as_str().unwrap();
+    assert!(
+        note.starts_with("drift not reverted: the last run of the branch head")
+            && note.contains(&c2[..7])
+            && note.contains("failed"),
+        "{note}"
+    );
+    assert_eq!(drift.body["commit"]["sha"], c1);
+    assert!(agent.logs().contains("drift not reverted"));
+    // Another drift check passes: still nothing reverted.
+    wait_for(
+        "a second drift webhook",
+        || agent.logs(),
+        || (hooks.of("drift").len() >= 2).then_some(()),
+    );
+    assert_eq!(read(&file).as_deref(), Some("tampered"));
+    assert!(recorded("test_resource.made"), "c2's object is kept");
+    let runs = agent.runs("environment=dev");
+    assert!(
+        !runs.iter().any(|r| r["trigger"] == "drift-revert"),
+        "{runs:#?}"
+    );
+    assert!(hooks.of("reverted").is_empty());
+
+    // Once the branch is fixed and applied, drift is reverted again.
+    let fixed = half.replace("fail_on_create = true", "fail_on_create = false");
+    let c3 = repo.commit(&[("main.tf", &fixed)], "fixed");
+    // The next sync is the retry, ten minutes away: ask for one now.
+    let sync = agent.post("/api/environments/dev/sync", &[], b"");
+    assert!(sync.status < 300, "{}", sync.status);
+    agent.wait_current("dev", &c3);
+    std::fs::write(&file, "tampered again").unwrap();
+    wait_for(
+        "the reverted webhook",
+        || agent.logs(),
+        || hooks.of("reverted").into_iter().next(),
+    );
+    assert_eq!(read(&file).as_deref(), Some("hi v1"));
+}

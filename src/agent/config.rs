@@ -126,6 +126,27 @@ pub enum DriftPolicy {
     Ignore,
 }
 
+impl DriftPolicy {
+    /// The name `on_drift` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftPolicy::Revert => "revert",
+            DriftPolicy::Alert => "alert",
+            DriftPolicy::Ignore => "ignore",
+        }
+    }
+}
+
+impl CommitPolicy {
+    /// The name `on_commit` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitPolicy::AutoApply => "auto-apply",
+            CommitPolicy::PlanOnly => "plan-only",
+        }
+    }
+}
+
 /// `ignore_drift { resources = [...] attributes = [...] }`: drift of these
 /// attributes of these resources is expected and not reported.
 #[derive(Debug, Clone)]

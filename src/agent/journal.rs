@@ -27,6 +27,7 @@ pub struct Resume {
 
 /// Reads where `environment` stands. Runs still in progress (killed) and
 /// failed or cancelled runs do not count: their commit is tried again.
+/// Drift reverts deploy but process no commit.
 pub fn resume(store: &dyn StateStore, environment: &str) -> Result<Resume, String> {
     let runs = store
         .find_runs(&RunFilter {
@@ -44,8 +45,12 @@ pub fn resume_from(runs: &[RunRecord], environment: &str) -> Resume {
         let Some(git) = &r.git else { continue };
         let outcome = r.outcome.as_deref();
         let ours = r.environment.as_deref() == Some(environment);
+        // A drift revert applies the deployed commit again: it processes
+        // no new commit (the head may be a refused or plan-only one).
+        let revert = r.trigger == crate::runs::Trigger::DriftRevert.as_str();
         if out.processed.is_none()
             && ours
+            && !revert
             && COMMIT_KINDS.contains(&r.kind.as_str())
             && matches!(outcome, Some("success") | Some("refused"))
         {
@@ -152,11 +157,22 @@ mod tests {
         outcome: Option<&str>,
         sha: Option<&str>,
     ) -> RunRecord {
+        run_by(id, env, kind, "poll", outcome, sha)
+    }
+
+    fn run_by(
+        id: i64,
+        env: Option<&str>,
+        kind: &str,
+        trigger: &str,
+        outcome: Option<&str>,
+        sha: Option<&str>,
+    ) -> RunRecord {
         RunRecord {
             id,
             kind: kind.to_string(),
             environment: env.map(str::to_string),
-            trigger: "poll".to_string(),
+            trigger: trigger.to_string(),
             git: sha.map(|s| GitCommit {
                 sha: s.to_string(),
                 author: "a".to_string(),
@@ -221,6 +237,41 @@ mod tests {
                 "a refused commit is processed but not deployed",
                 vec![
                     run(2, Some("prod"), "apply", Some("refused"), Some("c2")),
+                    run(1, Some("prod"), "apply", Some("success"), Some("c1")),
+                ],
+                Some("c2"),
+                Some("c1"),
+            ),
+            (
+                "a drift revert of the deployed commit does not hide a refused head",
+                vec![
+                    run_by(
+                        4,
+                        Some("prod"),
+                        "apply",
+                        "drift-revert",
+                        Some("success"),
+                        Some("c1"),
+                    ),
+                    run(3, Some("prod"), "drift-check", Some("success"), Some("c1")),
+                    run(2, Some("prod"), "apply", Some("refused"), Some("c2")),
+                    run(1, Some("prod"), "apply", Some("success"), Some("c1")),
+                ],
+                Some("c2"),
+                Some("c1"),
+            ),
+            (
+                "nor a planned head under plan-only",
+                vec![
+                    run_by(
+                        3,
+                        Some("prod"),
+                        "apply",
+                        "drift-revert",
+                        Some("success"),
+                        Some("c1"),
+                    ),
+                    run(2, Some("prod"), "plan", Some("success"), Some("c2")),
                     run(1, Some("prod"), "apply", Some("success"), Some("c1")),
                 ],
                 Some("c2"),

@@ -117,15 +117,8 @@ fn initial_status(cfg: &AgentConfig) -> Status {
                     branch: e.branch.clone(),
                     path: e.path.clone(),
                     state: e.state.display().to_string(),
-                    on_commit: match e.on_commit {
-                        config::CommitPolicy::AutoApply => "auto-apply",
-                        config::CommitPolicy::PlanOnly => "plan-only",
-                    },
-                    on_drift: match e.on_drift {
-                        config::DriftPolicy::Revert => "revert",
-                        config::DriftPolicy::Alert => "alert",
-                        config::DriftPolicy::Ignore => "ignore",
-                    },
+                    on_commit: e.on_commit.as_str(),
+                    on_drift: e.on_drift.as_str(),
                     signatures_required: e.signatures.is_some(),
                     phase: Phase::Starting,
                     head: None,

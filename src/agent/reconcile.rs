@@ -9,7 +9,10 @@
 //!   read back from the runs journal at startup.
 //! - **drift check** (on the drift schedule): a refresh-only plan of the
 //!   deployed commit; findings not covered by `ignore_drift` are reported,
-//!   and under `revert` the deployed commit is applied again.
+//!   and under `revert` the deployed commit is applied again, unless the
+//!   branch head is another commit not deployed yet or the last sync
+//!   failed: then the drift is only reported, with the reason (a revert
+//!   would undo what a half-applied newer commit created).
 //!
 //! A failure (fetch, provider, state) never ends the loop: it is recorded,
 //! and the next sync waits `retry_initial`, doubling up to `retry_max`.
@@ -65,6 +68,11 @@ struct LoopState {
     processed: Option<String>,
     /// Commit deployed into the state.
     current: Option<GitCommit>,
+    /// The branch head at the last fetch.
+    head: Option<String>,
+    /// Whether the last run of the head failed (it may have left part of
+    /// its changes in the state).
+    head_failed: bool,
     failures: u32,
     next_sync: Instant,
     next_drift: Option<Timestamp>,
@@ -79,6 +87,8 @@ pub fn run_environment(ctx: EnvContext, wake: Receiver<Wake>) {
         repo: None,
         processed: None,
         current: None,
+        head: None,
+        head_failed: false,
         failures: 0,
         next_sync: Instant::now(),
         next_drift: None,
@@ -155,16 +165,6 @@ fn view_of_git(g: &GitCommit) -> CommitView {
         author: g.author.clone(),
         summary: g.message.lines().next().unwrap_or_default().to_string(),
         time: g.time.clone(),
-    }
-}
-
-fn git_of(c: &CommitInfo) -> GitCommit {
-    GitCommit {
-        sha: c.sha.clone(),
-        author: c.author.clone(),
-        email: c.email.clone(),
-        message: c.message.clone(),
-        time: c.time.clone(),
     }
 }
 
@@ -262,6 +262,10 @@ fn sync_step(ctx: &EnvContext, st: &mut LoopState) {
             return;
         }
     };
+    if st.head.as_deref() != Some(head.sha.as_str()) {
+        st.head = Some(head.sha.clone());
+        st.head_failed = false;
+    }
     let head_view = CommitView::from_info(&head);
     let now = Timestamp::now();
     ctx.shared.env(&ctx.env.name, |e| {
@@ -283,7 +287,7 @@ fn sync_step(ctx: &EnvContext, st: &mut LoopState) {
         Outcome::Success => {
             st.processed = Some(head.sha.clone());
             if kind == RunKind::Apply {
-                st.current = Some(git_of(&head));
+                st.current = Some(runs::git_commit(&head));
                 ctx.shared
                     .env(&ctx.env.name, |e| e.current = Some(head_view.clone()));
             }
@@ -307,6 +311,7 @@ fn sync_step(ctx: &EnvContext, st: &mut LoopState) {
             tracing::info!(commit = %head.short_sha(), "run stopped by shutdown; it is taken up again at the next start");
         }
         Outcome::Failed => {
+            st.head_failed = true;
             send(ctx, "failed", &report, &head, trigger);
             failed(
                 ctx,
@@ -371,8 +376,18 @@ fn drift_step(ctx: &EnvContext, st: &mut LoopState) {
     if ctx.env.on_drift == DriftPolicy::Ignore {
         return;
     }
+    let mut report = report;
+    let hold = match ctx.env.on_drift {
+        DriftPolicy::Revert => revert_hold(st),
+        _ => None,
+    };
+    if let Some(reason) = &hold {
+        tracing::warn!(commit = %commit.short_sha(), reason = %reason, "drift not reverted");
+        report.note = Some(format!("drift not reverted: {reason}"));
+    }
     send(ctx, "drift", &report, &commit, Trigger::Schedule);
-    if ctx.env.on_drift != DriftPolicy::Revert || ctx.stop.load(Ordering::SeqCst) {
+    if ctx.env.on_drift != DriftPolicy::Revert || hold.is_some() || ctx.stop.load(Ordering::SeqCst)
+    {
         return;
     }
     let mut revert = execute(ctx, st, RunKind::Apply, &commit, Trigger::DriftRevert);
@@ -393,6 +408,27 @@ fn drift_step(ctx: &EnvContext, st: &mut LoopState) {
             });
             send(ctx, "failed", &revert, &commit, Trigger::DriftRevert);
         }
+    }
+}
+
+/// Why a drift revert must wait, if it must: reverting to the deployed
+/// commit while the branch head is another commit that is not deployed
+/// (it failed halfway, is being retried, or was refused or only planned)
+/// would destroy what the head's run already created, which the next sync
+/// would create again, and so on.
+fn revert_hold(st: &LoopState) -> Option<String> {
+    let deployed = st.current.as_ref().map(|c| c.sha.as_str());
+    match st.head.as_deref() {
+        Some(head) if Some(head) != deployed => {
+            let short = head.get(..7).unwrap_or(head);
+            Some(if st.head_failed {
+                format!("the last run of the branch head {short} failed; the state may hold part of its changes")
+            } else {
+                format!("the branch head {short} is not the deployed commit")
+            })
+        }
+        _ if st.head_failed || st.failures > 0 => Some("the last sync failed".to_string()),
+        _ => None,
     }
 }
 
@@ -471,6 +507,7 @@ fn send(ctx: &EnvContext, event: &str, report: &Report, commit: &CommitInfo, tri
         },
         "drift": (!report.drift.is_empty()).then(|| drift_json(&report.drift)),
         "plan": report.plan_text,
+        "note": report.note,
         "timestamp": Timestamp::now().to_string(),
     });
     ctx.outbox
@@ -492,6 +529,8 @@ struct Report {
     drifted_resources: usize,
     /// The plan as `gitform plan` prints it (no colour).
     plan_text: Option<String>,
+    /// What the agent did not do, and why (a drift left unreverted).
+    note: Option<String>,
 }
 
 /// Logs each resource change of an agent run.
@@ -635,6 +674,7 @@ fn execute(
                     gitform_engine::render::RenderOptions { color: false },
                 )
             }),
+            note: None,
         },
         Ok(Err(e)) => failure(kind, format!("{e:#}")),
         Err(_) => failure(
@@ -675,6 +715,7 @@ fn failure(kind: RunKind, error: String) -> Report {
         drift: Vec::new(),
         drifted_resources: 0,
         plan_text: None,
+        note: None,
     }
 }
 
