@@ -35,6 +35,66 @@ fn start(name: &str) -> Arc<Plugin> {
     Plugin::start(name, exe(name), settings()).expect("plugin starts")
 }
 
+/// A plugin whose stderr (with the SDK's debug lines: "received apply
+/// (id 3)") goes to a file, so a test can see when a call reached it
+/// rather than sleep.
+struct Logged {
+    dir: std::path::PathBuf,
+    log: std::path::PathBuf,
+    plugin: Arc<Plugin>,
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start_logged(name: &str) -> Logged {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "gitform-host-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("stderr.log");
+    let wrapper = dir.join(format!("gitform-provider-{name}"));
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nGITFORM_LOG=debug exec '{}' \"$@\" 2>>'{}'\n",
+            exe(name).display(),
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let plugin = Plugin::start(name, &wrapper, settings()).expect("plugin starts");
+    Logged { dir, log, plugin }
+}
+
+impl Logged {
+    /// Waits until the plugin has received `n` calls of `method`.
+    async fn wait_received(&self, method: &str, n: usize) {
+        let needle = format!("received {method} ");
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if text.matches(&needle).count() >= n {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the plugin never received {n} {method} calls:\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
 fn proc_alive(pid: u32) -> bool {
     // A reaped process has no /proc entry; a zombie would show state Z.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -179,18 +239,18 @@ async fn create(p: &PluginProvider, value: &str, delay_ms: i64) -> Value {
 /// come: a slow create does not hold up a quick one sent after it.
 #[tokio::test(flavor = "multi_thread")]
 async fn one_process_serves_many_calls_at_once() {
-    let plugin = start("test");
-    let p = Arc::new(plugin.provider());
+    let logged = start_logged("test");
+    let p = Arc::new(logged.plugin.provider());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut tasks = Vec::new();
-    for (name, delay) in [("slow", 3000), ("quick", 0)] {
+    for (i, (name, delay)) in [("slow", 3000), ("quick", 0)].into_iter().enumerate() {
         let (p, tx) = (p.clone(), tx.clone());
         tasks.push(tokio::spawn(async move {
             let state = create(&p, name, delay).await;
             let _ = tx.send(state.get_attr("result").cloned());
         }));
-        // Make sure the slow call is sent first.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The slow apply reaches the plugin before the quick one is sent.
+        logged.wait_received("apply", i + 1).await;
     }
     let first = rx.recv().await.flatten();
     assert_eq!(first, Some(Value::from("quick")));
@@ -302,8 +362,8 @@ async fn dropping_the_provider_stops_and_reaps_the_process() {
 /// later calls fail at once, and the process is reaped.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_plugin_fails_its_calls() {
-    let plugin = start("test");
-    let p = Arc::new(plugin.provider());
+    let logged = start_logged("test");
+    let p = Arc::new(logged.plugin.provider());
     create(&p, "warm", 0).await;
     let pid = p.pid().expect("running");
     let slow = {
@@ -329,7 +389,8 @@ async fn a_killed_plugin_fails_its_calls() {
             .await
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The warm-up's apply, then the slow one.
+    logged.wait_received("apply", 2).await;
     let killed = std::process::Command::new("kill")
         .args(["-9", &pid.to_string()])
         .status()

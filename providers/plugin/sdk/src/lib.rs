@@ -172,6 +172,7 @@ pub fn serve_with<P: Provider + 'static>(provider: P, info: PluginInfo) -> ExitC
                 continue;
             }
         };
+        tracing::debug!("received {} (id {})", req.method, req.id);
         if req.method == Method::Shutdown.as_str() {
             let _ = tx.send(result_line(&req.id, Empty.to_wire()));
             break;
