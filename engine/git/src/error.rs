@@ -31,7 +31,7 @@ pub enum GitError {
         message: String,
     },
 
-    #[error("fetching {what} from {url} did not finish within {}s", .timeout.as_secs())]
+    #[error("fetching {what} from {url} did not finish within {}s", .timeout.as_secs_f64())]
     FetchTimeout {
         url: String,
         what: String,

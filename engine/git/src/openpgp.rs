@@ -9,7 +9,8 @@
 use base64::Engine as _;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// One trusted OpenPGP public key (a transferable public key, possibly
 /// with subkeys), as binary packets.
@@ -113,6 +114,8 @@ pub(crate) enum PgpOutcome {
     Rejected { reason: String },
     /// Neither `gpgv` nor `gpg` could be run.
     NoGpg,
+    /// GnuPG did not finish within [`gpg_timeout`] and was killed.
+    TimedOut { program: PathBuf, after: Duration },
 }
 
 /// Verifies `signature` (armoured, detached) over `payload` with only
@@ -121,6 +124,7 @@ pub(crate) fn verify(signature: &str, payload: &[u8], keys: &[PgpKey]) -> PgpOut
     match run_gnupg(signature, payload, keys) {
         Ok(status) => interpret(&status),
         Err(RunError::NotFound) => PgpOutcome::NoGpg,
+        Err(RunError::TimedOut { program, after }) => PgpOutcome::TimedOut { program, after },
         Err(RunError::Io(e)) => PgpOutcome::Rejected {
             reason: format!("gpg could not be run: {e}"),
         },
@@ -130,6 +134,56 @@ pub(crate) fn verify(signature: &str, payload: &[u8], keys: &[PgpKey]) -> PgpOut
 enum RunError {
     NotFound,
     Io(io::Error),
+    TimedOut { program: PathBuf, after: Duration },
+}
+
+/// How long gpgv or gpg may take to check one signature: 30 seconds, or
+/// `GITFORM_GPG_TIMEOUT` (seconds, fractions allowed). A GnuPG that waits
+/// for a lock, an agent or a terminal would otherwise hold the run (and
+/// the agent's environment) forever.
+pub(crate) fn gpg_timeout() -> Duration {
+    std::env::var("GITFORM_GPG_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .unwrap_or(Duration::from_secs(30))
+}
+
+/// Runs `cmd` with its standard output written to `out` (GnuPG's status
+/// lines: a file, so nothing can block on a full pipe), and waits at most
+/// `timeout`; past it the process is killed and reaped.
+fn run_with_deadline(
+    mut cmd: Command,
+    out: &Path,
+    timeout: Duration,
+) -> Result<std::process::ExitStatus, RunError> {
+    let program = PathBuf::from(cmd.get_program());
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(out)?)
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => RunError::NotFound,
+            _ => RunError::Io(e),
+        })?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(RunError::TimedOut {
+                program,
+                after: timeout,
+            });
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
+    }
 }
 
 impl From<io::Error> for RunError {
@@ -156,19 +210,20 @@ fn run_gnupg(signature: &str, payload: &[u8], keys: &[PgpKey]) -> Result<String,
     std::fs::create_dir(&home)?;
     set_private(&home);
 
-    let gpgv = Command::new(program("GITFORM_GPGV", "gpgv"))
-        .env("GNUPGHOME", &home)
+    let status_file = dir.path().join("status");
+    let timeout = gpg_timeout();
+    let mut gpgv = Command::new(program("GITFORM_GPGV", "gpgv"));
+    gpgv.env("GNUPGHOME", &home)
         .env("LC_ALL", "C")
         .args(["--status-fd", "1", "--keyring"])
         .arg(&keyring)
         .arg(&sig)
-        .arg(&data)
-        .output();
-    let out = match gpgv {
-        Ok(out) => out,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            match Command::new(program("GITFORM_GPG", "gpg"))
-                .env("GNUPGHOME", &home)
+        .arg(&data);
+    match run_with_deadline(gpgv, &status_file, timeout) {
+        Ok(_) => {}
+        Err(RunError::NotFound) => {
+            let mut gpg = Command::new(program("GITFORM_GPG", "gpg"));
+            gpg.env("GNUPGHOME", &home)
                 .env("LC_ALL", "C")
                 .args([
                     "--batch",
@@ -184,17 +239,13 @@ fn run_gnupg(signature: &str, payload: &[u8], keys: &[PgpKey]) -> Result<String,
                 .arg(&keyring)
                 .arg("--verify")
                 .arg(&sig)
-                .arg(&data)
-                .output()
-            {
-                Ok(out) => out,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(RunError::NotFound),
-                Err(e) => return Err(e.into()),
-            }
+                .arg(&data);
+            run_with_deadline(gpg, &status_file, timeout)?;
         }
-        Err(e) => return Err(e.into()),
-    };
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        Err(e) => return Err(e),
+    }
+    let status = std::fs::read(&status_file)?;
+    Ok(String::from_utf8_lossy(&status).into_owned())
 }
 
 /// The program to run: the override in `var` (a path), else `name` on PATH.

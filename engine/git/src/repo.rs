@@ -1,5 +1,11 @@
 //! Opening repositories (in place, or as bare mirrors of remotes), fetching
 //! with a timeout, and resolving revisions to commits.
+//!
+//! Fetch timeouts: each fetch has its own deadline (`RepoOptions::fetch_timeout`,
+//! the agent's per-environment `fetch_timeout`), enforced by waiting for
+//! the fetching thread no longer than that. libgit2's socket timeouts are
+//! process-wide; while fetches run they are set to the largest timeout
+//! among them, so they never cut a fetch short (see `NetworkTimeouts`).
 
 use crate::credentials::{credential, Attempts, Credentials};
 use crate::error::GitError;
@@ -8,6 +14,7 @@ use crate::reader::CommitReader;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -125,6 +132,7 @@ fn open_mirror(url: &str, opts: &RepoOptions) -> Result<Repo, GitError> {
         .references_glob("refs/heads/*")
         .map(|mut refs| refs.next().is_none())
         .unwrap_or(true);
+    drop(_held);
     let repo = Repo {
         git,
         location: shown,
@@ -133,11 +141,7 @@ fn open_mirror(url: &str, opts: &RepoOptions) -> Result<Repo, GitError> {
         fetch_timeout: opts.fetch_timeout,
     };
     if fresh {
-        // The mirror's lock is held already.
-        repo.fetch_unlocked(
-            &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
-            "all branches",
-        )?;
+        repo.fetch_all()?;
     }
     Ok(repo)
 }
@@ -186,23 +190,119 @@ pub fn discover(dir: &Path) -> Result<(Repo, PathBuf), GitError> {
     Ok((repo, inside))
 }
 
-/// Sets libgit2's connect and read timeouts once per process, so a server
-/// that stops answering cannot hold a fetch forever (the progress callbacks
-/// enforce the overall deadline only while data flows).
-fn set_network_timeouts(timeout: Duration) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    let ms = i32::try_from(timeout.as_millis())
+/// The timeouts of the fetches running in this process, for libgit2's
+/// socket timeouts (see [`NetworkTimeouts`]).
+static IN_FLIGHT: Mutex<Vec<Duration>> = Mutex::new(Vec::new());
+
+/// libgit2's connect and read timeouts are process-wide options, read when
+/// a connection is made. They are not what bounds a fetch: each fetch's
+/// own deadline is enforced by [`Repo::fetch_refspecs`], which stops
+/// waiting for the fetching thread at that deadline. The socket timeouts
+/// only make sure such a thread ends after a silent server gave up on it.
+/// While fetches run, this registration keeps them at the LARGEST timeout
+/// among the fetches in flight, so that no fetch has its connection cut
+/// before its own deadline by a neighbour's shorter timeout (the old
+/// behaviour, first caller wins for the whole process, cut a 60 s fetch
+/// after the 5 s of an environment that fetched first).
+struct NetworkTimeouts {
+    timeout: Duration,
+}
+
+impl NetworkTimeouts {
+    fn register(timeout: Duration) -> NetworkTimeouts {
+        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        in_flight.push(timeout);
+        apply_network_timeout(&in_flight);
+        NetworkTimeouts { timeout }
+    }
+}
+
+impl Drop for NetworkTimeouts {
+    fn drop(&mut self) {
+        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = in_flight.iter().position(|t| *t == self.timeout) {
+            in_flight.swap_remove(i);
+        }
+        apply_network_timeout(&in_flight);
+    }
+}
+
+/// Sets libgit2's options to the largest of `in_flight` (called with the
+/// [`IN_FLIGHT`] lock held, so two fetches never set them at once).
+fn apply_network_timeout(in_flight: &[Duration]) {
+    let Some(largest) = in_flight.iter().max() else {
+        return;
+    };
+    let ms = i32::try_from(largest.as_millis())
         .unwrap_or(i32::MAX)
         .max(1);
-    ONCE.call_once(|| {
-        #[allow(unsafe_code)]
-        // SAFETY: these only store an integer in libgit2's global options;
-        // `call_once` runs them before this process starts any fetch.
-        unsafe {
-            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
-            let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+    #[allow(unsafe_code)]
+    // SAFETY: these store an integer in libgit2's global options; every
+    // caller holds the IN_FLIGHT lock, so they are never set concurrently,
+    // and libgit2 only reads them when it opens a connection.
+    unsafe {
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+    }
+}
+
+/// How a fetch on the fetching thread ended.
+enum Fetched {
+    Done,
+    TimedOut,
+    Failed(String),
+}
+
+/// Fetches `specs` from `url` into the repository at `path`, on the
+/// calling thread, holding the mirror's lock. Stops at `deadline`, or when
+/// `abandoned` is set, as soon as libgit2 calls back.
+fn fetch_into(
+    path: &Path,
+    url: &str,
+    specs: &[String],
+    credentials: &Credentials,
+    timeout: Duration,
+    deadline: Instant,
+    abandoned: &AtomicBool,
+) -> Fetched {
+    let lock = mirror_lock(&mirror_key(path));
+    let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
+    if Instant::now() >= deadline || abandoned.load(Ordering::SeqCst) {
+        return Fetched::TimedOut;
+    }
+    let git = match git2::Repository::open_bare(path) {
+        Ok(g) => g,
+        Err(e) => return Fetched::Failed(e.message().to_string()),
+    };
+    let _timeouts = NetworkTimeouts::register(timeout);
+    let timed_out = Cell::new(false);
+    let attempts = std::cell::RefCell::new(Attempts::default());
+    let mut callbacks = git2::RemoteCallbacks::new();
+    let check = || {
+        if Instant::now() >= deadline || abandoned.load(Ordering::SeqCst) {
+            timed_out.set(true);
+            false
+        } else {
+            true
         }
+    };
+    callbacks.credentials(|_url, user, allowed| {
+        credential(credentials, &mut attempts.borrow_mut(), user, allowed)
     });
+    callbacks.transfer_progress(|_| check());
+    callbacks.sideband_progress(|_| check());
+    let mut fetch = git2::FetchOptions::new();
+    fetch.remote_callbacks(callbacks);
+    fetch.download_tags(git2::AutotagOption::None);
+    let result = git
+        .remote_anonymous(url)
+        .and_then(|mut remote| remote.fetch(specs, Some(&mut fetch), None));
+    drop(fetch);
+    match result {
+        Ok(()) => Fetched::Done,
+        Err(_) if timed_out.get() || Instant::now() >= deadline => Fetched::TimedOut,
+        Err(e) => Fetched::Failed(e.message().to_string()),
+    }
 }
 
 impl Repo {
@@ -245,56 +345,67 @@ impl Repo {
         )
     }
 
+    /// Fetches `specs` into the mirror within the fetch timeout. The fetch
+    /// runs on a thread of its own, so the deadline holds even while
+    /// libgit2 waits on a silent server: at the deadline this returns
+    /// [`GitError::FetchTimeout`], and the thread stops at libgit2's next
+    /// callback or socket timeout, holding the mirror's lock until then (so
+    /// a later fetch of the same mirror waits for it, within its own
+    /// deadline).
     fn fetch_refspecs(&self, specs: &[&str], what: &str) -> Result<(), GitError> {
-        let lock = mirror_lock(&mirror_key(self.git.path()));
-        let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
-        self.fetch_unlocked(specs, what)
-    }
-
-    /// Fetches while the caller holds the mirror's lock.
-    fn fetch_unlocked(&self, specs: &[&str], what: &str) -> Result<(), GitError> {
         let Some(url) = &self.url else {
             return Ok(());
         };
-        set_network_timeouts(self.fetch_timeout);
         let shown = redact_url(url);
-        let deadline = Instant::now() + self.fetch_timeout;
-        let timed_out = Cell::new(false);
-        let attempts = std::cell::RefCell::new(Attempts::default());
-        let mut callbacks = git2::RemoteCallbacks::new();
-        let check = || {
-            if Instant::now() >= deadline {
-                timed_out.set(true);
-                false
-            } else {
-                true
-            }
-        };
-        callbacks.credentials(|_url, user, allowed| {
-            credential(&self.credentials, &mut attempts.borrow_mut(), user, allowed)
-        });
-        callbacks.transfer_progress(|_| check());
-        callbacks.sideband_progress(|_| check());
-        let mut fetch = git2::FetchOptions::new();
-        fetch.remote_callbacks(callbacks);
-        fetch.download_tags(git2::AutotagOption::None);
-        let mut remote = self.git.remote_anonymous(url)?;
-        let result = remote.fetch(specs, Some(&mut fetch), None);
-        drop(fetch);
-        match result {
-            Ok(()) => Ok(()),
-            Err(_) if timed_out.get() || Instant::now() >= deadline => {
-                Err(GitError::FetchTimeout {
-                    url: shown,
-                    what: what.to_string(),
-                    timeout: self.fetch_timeout,
+        let timeout = self.fetch_timeout;
+        let deadline = Instant::now() + timeout;
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spawned = {
+            let path = self.git.path().to_path_buf();
+            let url = url.clone();
+            let specs: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
+            let credentials = self.credentials.clone();
+            let abandoned = abandoned.clone();
+            std::thread::Builder::new()
+                .name("git-fetch".into())
+                .spawn(move || {
+                    let fetched = fetch_into(
+                        &path,
+                        &url,
+                        &specs,
+                        &credentials,
+                        timeout,
+                        deadline,
+                        &abandoned,
+                    );
+                    let _ = tx.send(fetched);
                 })
+        };
+        let failed = |message: String| GitError::Fetch {
+            url: shown.clone(),
+            what: what.to_string(),
+            message,
+        };
+        let timed_out = || GitError::FetchTimeout {
+            url: shown.clone(),
+            what: what.to_string(),
+            timeout,
+        };
+        if let Err(e) = spawned {
+            return Err(failed(format!("could not start a thread: {e}")));
+        }
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(Fetched::Done) => Ok(()),
+            Ok(Fetched::TimedOut) => Err(timed_out()),
+            Ok(Fetched::Failed(message)) => Err(failed(message)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                abandoned.store(true, Ordering::SeqCst);
+                Err(timed_out())
             }
-            Err(e) => Err(GitError::Fetch {
-                url: shown,
-                what: what.to_string(),
-                message: e.message().to_string(),
-            }),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err(failed("the fetching thread stopped".into()))
+            }
         }
     }
 

@@ -326,7 +326,20 @@ fn verify_openpgp(signature: &str, payload: &[u8], trusted: &TrustedKeys) -> Sig
             format,
             reason: "gpg not found (install GnuPG: gpgv or gpg must be on PATH)".into(),
         },
+        PgpOutcome::TimedOut { program, after } => SignatureStatus::Unsupported {
+            format,
+            reason: format!(
+                "{} did not finish within {} and was stopped (check that GnuPG runs without waiting for a lock, an agent or a terminal; GITFORM_GPG_TIMEOUT sets the limit in seconds)",
+                program.display(),
+                seconds(after)
+            ),
+        },
     }
+}
+
+/// `30s`, `1.5s`.
+fn seconds(d: std::time::Duration) -> String {
+    format!("{}s", d.as_secs_f64())
 }
 
 fn signature_format(signature: &str) -> SignatureFormat {

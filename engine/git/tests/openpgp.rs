@@ -2,84 +2,18 @@
 //! signed by `git commit -S` with throwaway keys made by `gpg` in a
 //! temporary GNUPGHOME.
 
+mod support;
+
 use gitform_git::{
     open, verify_commit, RepoOptions, SignatureFormat, SignatureStatus, TrustedKeys,
 };
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+use support::{git, git_gpg, Gnupg};
 
-/// A temporary GNUPGHOME whose gpg-agent is stopped on drop.
-struct GnupgHome {
-    dir: PathBuf,
-}
-
-impl Drop for GnupgHome {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", &self.dir)
-            .args(["--kill", "gpg-agent"])
-            .output();
-    }
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("command runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn gpg(home: &Path, args: &[&str]) -> String {
-    run(Command::new("gpg")
-        .env("GNUPGHOME", home)
-        .args(["--batch", "--no-tty"])
-        .args(args))
-}
-
-/// Makes a key for `uid` and returns its fingerprint and armoured public key.
-fn keygen(home: &Path, uid: &str) -> (String, String) {
-    gpg(
-        home,
-        &[
-            "--passphrase",
-            "",
-            "--quick-gen-key",
-            uid,
-            "ed25519",
-            "sign",
-            "never",
-        ],
-    );
-    let listing = gpg(home, &["--with-colons", "--list-keys", uid]);
-    let fpr = listing
-        .lines()
-        .find_map(|l| l.strip_prefix("fpr:"))
-        .map(|l| l.trim_matches(':').to_string())
-        .expect("a fingerprint");
-    let public = gpg(home, &["--armor", "--export", &fpr]);
-    (fpr, public)
-}
-
-fn git(dir: &Path, home: &Path, args: &[&str]) -> String {
-    run(Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GNUPGHOME", home)
-        .env("GIT_AUTHOR_NAME", "Alice")
-        .env("GIT_AUTHOR_EMAIL", "alice@example.com")
-        .env("GIT_COMMITTER_NAME", "Alice")
-        .env("GIT_COMMITTER_EMAIL", "alice@example.com"))
-}
-
-fn signed_commit(repo: &Path, home: &Path, fpr: &str, file: &str, message: &str) -> String {
+fn signed_commit(repo: &Path, home: &Gnupg, fpr: &str, file: &str, message: &str) -> String {
     std::fs::write(repo.join(file), "# signed\n").unwrap();
-    git(repo, home, &["add", "-A"]);
-    git(
+    git(repo, &["add", "-A"]);
+    git_gpg(
         repo,
         home,
         &[
@@ -94,29 +28,21 @@ fn signed_commit(repo: &Path, home: &Path, fpr: &str, file: &str, message: &str)
             message,
         ],
     );
-    git(repo, home, &["rev-parse", "HEAD"])
+    git(repo, &["rev-parse", "HEAD"])
 }
 
 #[test]
 fn gpg_signatures_are_verified_against_trusted_keys() {
     let tmp = tempfile::tempdir().unwrap();
-    let home = GnupgHome {
-        dir: tmp.path().join("gnupg"),
-    };
-    std::fs::create_dir(&home.dir).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&home.dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
-    let (alice_fpr, alice_pub) = keygen(&home.dir, "Alice <alice@example.com>");
-    let (mallory_fpr, mallory_pub) = keygen(&home.dir, "Mallory <mallory@example.com>");
+    let home = Gnupg::new();
+    let (alice_fpr, alice_pub) = home.key("Alice <alice@example.com>");
+    let (mallory_fpr, mallory_pub) = home.key("Mallory <mallory@example.com>");
 
     let src = tmp.path().join("src");
     std::fs::create_dir(&src).unwrap();
-    git(&src, &home.dir, &["init", "-q", "-b", "main"]);
-    let by_alice = signed_commit(&src, &home.dir, &alice_fpr, "a.tf", "by alice");
-    let by_mallory = signed_commit(&src, &home.dir, &mallory_fpr, "b.tf", "by mallory");
+    git(&src, &["init", "-q", "-b", "main"]);
+    let by_alice = signed_commit(&src, &home, &alice_fpr, "a.tf", "by alice");
+    let by_mallory = signed_commit(&src, &home, &mallory_fpr, "b.tf", "by mallory");
 
     let opts = RepoOptions {
         cache_dir: tmp.path().join("cache"),
@@ -164,14 +90,13 @@ fn gpg_signatures_are_verified_against_trusted_keys() {
         .is_trusted());
 
     // The same signature on a commit whose message was changed afterwards.
-    let object = git(&src, &home.dir, &["cat-file", "commit", &by_alice]);
+    let object = git(&src, &["cat-file", "commit", &by_alice]);
     let forged_text = object.replace("\n\nby alice", "\n\nby alice, and more") + "\n";
     assert_ne!(forged_text.trim(), object);
     let forged_file = tmp.path().join("forged");
     std::fs::write(&forged_file, forged_text).unwrap();
     let forged = git(
         &src,
-        &home.dir,
         &[
             "hash-object",
             "-t",

@@ -1,41 +1,15 @@
 //! The git layer against real repositories built with the `git` CLI.
 
+mod support;
+
 use gitform_config::SourceReader;
 use gitform_git::{
     discover, open, verify_commit, Credentials, GitError, RepoOptions, SignatureFormat,
     SignatureStatus, TrustedKeys,
 };
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "Ann Author")
-        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
-        .env("GIT_COMMITTER_NAME", "Ann Author")
-        .env("GIT_COMMITTER_EMAIL", "ann@example.com")
-        .env("GIT_AUTHOR_DATE", "2026-11-22T10:00:00+01:00")
-        .env("GIT_COMMITTER_DATE", "2026-11-22T10:00:00+01:00")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use support::{git, ssh_keygen, write};
 
 /// A repository with `infra/main.tf` calling `../shared`, two commits.
 fn sample_repo(root: &Path) -> (PathBuf, String, String) {
@@ -234,28 +208,12 @@ fn discover_finds_the_path_inside_the_repository() {
     ));
 }
 
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
-    let key = dir.join(name);
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&key)
-        .output()
-        .expect("ssh-keygen runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
-    (key, public)
-}
-
 #[test]
 fn ssh_signatures_are_verified_against_trusted_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let (src, unsigned, _) = sample_repo(tmp.path());
-    let (key, public) = keygen(tmp.path(), "alice");
-    let (_, stranger) = keygen(tmp.path(), "mallory");
+    let (key, public) = ssh_keygen(tmp.path(), "alice");
+    let (_, stranger) = ssh_keygen(tmp.path(), "mallory");
     write(&src, "infra/signed.tf", "");
     git(&src, &["add", "-A"]);
     git(
