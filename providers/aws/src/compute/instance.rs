@@ -25,11 +25,12 @@ use aws_sdk_ec2::types::{
     EbsInstanceBlockDeviceSpecification, EnclaveOptionsRequest, Filter, HibernationOptionsRequest,
     HostnameType, HttpTokensState, IamInstanceProfileSpecification, Instance,
     InstanceAutoRecoveryState, InstanceBlockDeviceMappingSpecification,
-    InstanceMaintenanceOptionsRequest, InstanceMetadataEndpointState,
-    InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
+    InstanceCreditSpecificationRequest, InstanceMaintenanceOptionsRequest,
+    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceType, LaunchTemplateSpecification, Placement,
-    PrivateDnsNameOptionsRequest, ResourceType, RunInstancesMonitoringEnabled,
-    SecureBlobAttributeValue, ShutdownBehavior, Tenancy, Volume, VolumeType,
+    PrivateDnsNameOptionsRequest, PrivateIpAddressSpecification, ResourceType,
+    RunInstancesMonitoringEnabled, SecureBlobAttributeValue, ShutdownBehavior, Tenancy, Volume,
+    VolumeType,
 };
 use base64::Engine as _;
 use gitform_provider::{Attribute, Block, NestedBlock, Schema};
@@ -746,6 +747,7 @@ fn state_from(
     };
     m.insert("enclave_options".to_string(), Value::List(enclave));
     // Not described by DescribeInstances, or launch-time only: as recorded.
+    // (`credit_specification` is read by `read_details`.)
     for name in [
         "capacity_reservation_specification",
         "credit_specification",
@@ -761,6 +763,42 @@ fn state_from(
             _ => Value::List(Vec::new()),
         };
         m.insert(name.to_string(), v);
+    }
+    // Described by DescribeInstances when EC2 reports them (moto does not):
+    // taken from AWS when configured, so that drift shows.
+    if let (true, Some(a)) = (
+        configured("maintenance_options"),
+        i.maintenance_options().and_then(|o| o.auto_recovery()),
+    ) {
+        m.insert(
+            "maintenance_options".to_string(),
+            Value::List(vec![Value::object([(
+                "auto_recovery",
+                Value::string(a.as_str()),
+            )])]),
+        );
+    }
+    if let (true, Some(o)) = (
+        configured("private_dns_name_options"),
+        i.private_dns_name_options(),
+    ) {
+        m.insert(
+            "private_dns_name_options".to_string(),
+            Value::List(vec![Value::object([
+                (
+                    "enable_resource_name_dns_a_record",
+                    Value::Bool(o.enable_resource_name_dns_a_record().unwrap_or(false)),
+                ),
+                (
+                    "enable_resource_name_dns_aaaa_record",
+                    Value::Bool(o.enable_resource_name_dns_aaaa_record().unwrap_or(false)),
+                ),
+                (
+                    "hostname_type",
+                    opt_str(o.hostname_type().map(|h| h.as_str())),
+                ),
+            ])]),
+        );
     }
     if let Some(Value::List(v)) = m.get("ephemeral_block_device").cloned() {
         m.insert("ephemeral_block_device".to_string(), Value::set(v));
@@ -916,6 +954,140 @@ async fn set_instance_profile(cx: &Ctx<'_>, id: &str, profile: Option<&str>) -> 
     }
 }
 
+/// `secondary_private_ips`: as hashicorp/aws, the addresses that went
+/// away are unassigned from the primary network interface, then the new
+/// ones are assigned to it.
+async fn set_secondary_ips(cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Result<(), Error> {
+    let eni = non_empty(prior, "primary_network_interface_id").ok_or_else(|| Error::Invalid {
+        summary: "Cannot change secondary_private_ips".to_string(),
+        detail: format!(
+            "Instance {} has no primary network interface recorded, so its secondary private IPs cannot be changed in place.",
+            str_attr(prior, "id").unwrap_or_default()
+        ),
+        path: Some(gitform_value::AttrPath::attr("secondary_private_ips")),
+    })?;
+    let (old, new) = (
+        strings(prior, "secondary_private_ips"),
+        strings(planned, "secondary_private_ips"),
+    );
+    let gone: Vec<String> = old.iter().filter(|a| !new.contains(a)).cloned().collect();
+    let added: Vec<String> = new.iter().filter(|a| !old.contains(a)).cloned().collect();
+    if !gone.is_empty() {
+        cx.ec2()
+            .unassign_private_ip_addresses()
+            .network_interface_id(eni)
+            .set_private_ip_addresses(Some(gone))
+            .send()
+            .await
+            .map_err(api("UnassignPrivateIpAddresses"))?;
+    }
+    if !added.is_empty() {
+        cx.ec2()
+            .assign_private_ip_addresses()
+            .network_interface_id(eni)
+            .set_private_ip_addresses(Some(added))
+            .send()
+            .await
+            .map_err(api("AssignPrivateIpAddresses"))?;
+    }
+    Ok(())
+}
+
+/// `credit_specification`: ModifyInstanceCreditSpecification, when a block
+/// with `cpu_credits` is configured (removing the block changes nothing,
+/// as in hashicorp/aws).
+async fn set_credit_specification(cx: &Ctx<'_>, id: &str, planned: &Value) -> Result<(), Error> {
+    let Some(credits) = blocks(planned, "credit_specification")
+        .first()
+        .and_then(|c| non_empty(c, "cpu_credits"))
+    else {
+        return Ok(());
+    };
+    cx.ec2()
+        .modify_instance_credit_specification()
+        .client_token(crate::resource::client_token())
+        .instance_credit_specifications(
+            InstanceCreditSpecificationRequest::builder()
+                .instance_id(id)
+                .cpu_credits(credits)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(api("ModifyInstanceCreditSpecification"))?;
+    Ok(())
+}
+
+/// `maintenance_options`: ModifyInstanceMaintenanceOptions, then waits
+/// (update timeout) until DescribeInstances shows the new auto-recovery
+/// setting, as hashicorp/aws does.
+async fn set_maintenance_options(cx: &Ctx<'_>, id: &str, planned: &Value) -> Result<(), Error> {
+    let Some(recovery) = blocks(planned, "maintenance_options")
+        .first()
+        .and_then(|m| non_empty(m, "auto_recovery"))
+    else {
+        return Ok(());
+    };
+    cx.ec2()
+        .modify_instance_maintenance_options()
+        .instance_id(id)
+        .auto_recovery(InstanceAutoRecoveryState::from(recovery))
+        .send()
+        .await
+        .map_err(api("ModifyInstanceMaintenanceOptions"))?;
+    let target = cx.target(
+        format!("EC2 instance {id} maintenance options"),
+        "auto_recovery updated",
+    );
+    wait::until(target, || async {
+        let found = describe(cx, &[id]).await?;
+        let now = found
+            .get(id)
+            .and_then(|(i, _)| i.maintenance_options())
+            .and_then(|m| m.auto_recovery())
+            .map(|a| a.as_str().to_string());
+        Ok(match now {
+            Some(a) if a == recovery => Poll::Done(()),
+            Some(a) => Poll::Pending(a),
+            None => Poll::Pending("not reported".to_string()),
+        })
+    })
+    .await
+}
+
+/// `private_dns_name_options`: ModifyPrivateDnsNameOptions with only the
+/// fields that changed, as hashicorp/aws sends it.
+async fn set_private_dns_name_options(
+    cx: &Ctx<'_>,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), Error> {
+    let Some(new) = blocks(planned, "private_dns_name_options").first() else {
+        return Ok(());
+    };
+    let empty = Value::Null;
+    let old = blocks(prior, "private_dns_name_options")
+        .first()
+        .unwrap_or(&empty);
+    let differs = |n: &str| old.get_attr(n) != new.get_attr(n);
+    let flag = |n: &str| bool_attr(new, n).filter(|_| differs(n));
+    cx.ec2()
+        .modify_private_dns_name_options()
+        .instance_id(id)
+        .set_enable_resource_name_dns_a_record(flag("enable_resource_name_dns_a_record"))
+        .set_enable_resource_name_dns_aaaa_record(flag("enable_resource_name_dns_aaaa_record"))
+        .set_private_dns_hostname_type(
+            non_empty(new, "hostname_type")
+                .filter(|_| differs("hostname_type"))
+                .map(HostnameType::from),
+        )
+        .send()
+        .await
+        .map_err(api("ModifyPrivateDnsNameOptions"))?;
+    Ok(())
+}
+
 fn bool_value(b: bool) -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(b).build()
 }
@@ -1058,24 +1230,32 @@ impl Resource for Ec2Instance {
         let group_ids = strings(planned, "vpc_security_group_ids");
         let private_ip = non_empty(planned, "private_ip").map(str::to_string);
         let secondary = strings(planned, "secondary_private_ips");
-        match bool_attr(planned, "associate_public_ip_address") {
-            Some(public) => {
-                // Only a network interface specification can say it.
+        let public = bool_attr(planned, "associate_public_ip_address");
+        match (public, secondary.is_empty()) {
+            (Some(_), _) | (None, false) => {
+                // Only a network interface specification can say these (as
+                // hashicorp/aws: the secondary addresses as non-primary
+                // private addresses of the primary interface).
                 let mut ni = InstanceNetworkInterfaceSpecification::builder()
                     .device_index(0)
-                    .associate_public_ip_address(public)
+                    .set_associate_public_ip_address(public)
                     .delete_on_termination(true)
                     .set_subnet_id(subnet)
                     .set_private_ip_address(private_ip);
                 if !group_ids.is_empty() {
                     ni = ni.set_groups(Some(group_ids));
                 }
-                if !secondary.is_empty() {
-                    ni = ni.secondary_private_ip_address_count(secondary.len() as i32);
+                for ip in secondary {
+                    ni = ni.private_ip_addresses(
+                        PrivateIpAddressSpecification::builder()
+                            .private_ip_address(ip)
+                            .primary(false)
+                            .build(),
+                    );
                 }
                 req = req.network_interfaces(ni.build());
             }
-            None => {
+            (None, true) => {
                 req = req.set_subnet_id(subnet).set_private_ip_address(private_ip);
                 if !group_ids.is_empty() {
                     req = req.set_security_group_ids(Some(group_ids));
@@ -1284,6 +1464,38 @@ impl Resource for Ec2Instance {
             .collect())
     }
 
+    /// `credit_specification` of a burstable (T family) instance, when
+    /// configured: one DescribeInstanceCreditSpecifications call, as
+    /// hashicorp/aws reads it.
+    async fn read_details(&self, cx: &Ctx<'_>, state: Value) -> Result<Value, Error> {
+        let burstable = str_attr(&state, "instance_type").is_some_and(|t| t.starts_with('t'));
+        if !burstable || blocks(&state, "credit_specification").is_empty() {
+            return Ok(state);
+        }
+        let id = crate::attrs::id(&state)?.to_string();
+        let resp = cx
+            .ec2()
+            .describe_instance_credit_specifications()
+            .instance_ids(&id)
+            .send()
+            .await
+            .map_err(api("DescribeInstanceCreditSpecifications"))?;
+        let credits = resp
+            .instance_credit_specifications()
+            .iter()
+            .find(|c| c.instance_id() == Some(id.as_str()))
+            .and_then(|c| c.cpu_credits());
+        let mut state = state;
+        if let Some(c) = credits {
+            crate::attrs::set_attr(
+                &mut state,
+                "credit_specification",
+                Value::List(vec![Value::object([("cpu_credits", Value::string(c))])]),
+            );
+        }
+        Ok(state)
+    }
+
     async fn update(&self, cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Result<(), Error> {
         let id = crate::attrs::id(prior)?.to_string();
         let modify = || cx.ec2().modify_instance_attribute().instance_id(&id);
@@ -1440,6 +1652,18 @@ impl Resource for Ec2Instance {
         }
         if changed(prior, planned, "iam_instance_profile") {
             set_instance_profile(cx, &id, non_empty(planned, "iam_instance_profile")).await?;
+        }
+        if changed(prior, planned, "secondary_private_ips") {
+            set_secondary_ips(cx, prior, planned).await?;
+        }
+        if changed(prior, planned, "credit_specification") {
+            set_credit_specification(cx, &id, planned).await?;
+        }
+        if changed(prior, planned, "maintenance_options") {
+            set_maintenance_options(cx, &id, planned).await?;
+        }
+        if changed(prior, planned, "private_dns_name_options") {
+            set_private_dns_name_options(cx, &id, prior, planned).await?;
         }
         // What needs the instance stopped: type, user data, EBS optimization.
         let new_type = changed(prior, planned, "instance_type");

@@ -727,9 +727,13 @@ fn data_state(d: &ResponseLaunchTemplateData, prior: &Value, m: &mut BTreeMap<St
         set_of(d.security_group_ids()),
     );
     m.insert("security_group_names".into(), set_of(d.security_groups()));
+    // A launch template's data tags instances, volumes, network interfaces
+    // and spot requests only; moto also lists the template's own tags
+    // (resource type `launch-template`) here, which AWS never does.
     let tag_specs: Vec<Value> = d
         .tag_specifications()
         .iter()
+        .filter(|t| t.resource_type().map(|r| r.as_str()) != Some("launch-template"))
         .map(|t| {
             let tags: BTreeMap<String, Value> = t
                 .tags()

@@ -344,11 +344,14 @@ impl Resource for EbsVolume {
         tags::update(cx.session, &id, prior, planned).await
     }
 
-    /// Takes a final snapshot when asked, deletes, and waits until gone.
+    /// Takes a final snapshot when asked and waits (delete timeout) until
+    /// it is completed, as hashicorp/aws does; then deletes the volume and
+    /// waits until it is gone.
     async fn delete(&self, cx: &Ctx<'_>, prior: &Value) -> Result<(), Error> {
         let id = crate::attrs::id(prior)?.to_string();
         if bool_attr(prior, "final_snapshot") == Some(true) {
-            cx.ec2()
+            let snap = cx
+                .ec2()
                 .create_snapshot()
                 .volume_id(&id)
                 .set_tag_specifications(
@@ -357,6 +360,8 @@ impl Resource for EbsVolume {
                 .send()
                 .await
                 .map_err(api("CreateSnapshot"))?;
+            let snap_id = snap.snapshot_id().unwrap_or_default().to_string();
+            wait_snapshot_completed(cx, &snap_id).await?;
         }
         match cx
             .ec2()
@@ -372,6 +377,47 @@ impl Resource for EbsVolume {
         }
         wait_state(cx, &id, "deleted").await
     }
+}
+
+/// Waits until a snapshot is `completed`; `error` fails the wait.
+async fn wait_snapshot_completed(cx: &Ctx<'_>, snap_id: &str) -> Result<(), Error> {
+    let target = cx.target(format!("EBS snapshot {snap_id}"), "completed");
+    wait::until(target, || async {
+        let resp = cx
+            .ec2()
+            .describe_snapshots()
+            .filters(
+                Filter::builder()
+                    .name("snapshot-id")
+                    .values(snap_id)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(api("DescribeSnapshots"))?;
+        let snap = resp
+            .snapshots()
+            .iter()
+            .find(|s| s.snapshot_id() == Some(snap_id));
+        let state = snap.and_then(|s| s.state()).map(|s| s.as_str().to_string());
+        Ok(match state.as_deref() {
+            Some("completed") => Poll::Done(()),
+            Some("error") => {
+                return Err(Error::Api {
+                    operation: "DescribeSnapshots",
+                    code: "SnapshotError".to_string(),
+                    message: format!(
+                        "final snapshot {snap_id} failed: {}",
+                        snap.and_then(|s| s.state_message())
+                            .unwrap_or("no reason given")
+                    ),
+                })
+            }
+            Some(s) => Poll::Pending(s.to_string()),
+            None => Poll::Pending("not found".to_string()),
+        })
+    })
+    .await
 }
 
 #[cfg(test)]
