@@ -2,11 +2,11 @@
 //! create, read, in-place update, replace, import and destroy, checked with
 //! the test's own EC2 client.
 
-mod network_support;
+mod support;
 
 use aws_sdk_ec2::types::Filter;
 use gitform_value::Value;
-use network_support::*;
+use support::*;
 
 const EIP: &str = "aws_eip";
 const NAT: &str = "aws_nat_gateway";
@@ -90,7 +90,7 @@ async fn nat(env: &Env, id: &str) -> Option<aws_sdk_ec2::types::NatGateway> {
 
 #[tokio::test]
 async fn eip_lifecycle() {
-    let Some(env) = env("eip_lifecycle").await else {
+    let Some(env) = env_with("eip_lifecycle", Setup::NETWORK).await else {
         return;
     };
     let (_, subnet, _) = network(&env, 60).await;
@@ -154,7 +154,7 @@ async fn eip_lifecycle() {
 
 #[tokio::test]
 async fn nat_gateway_lifecycle() {
-    let Some(env) = env("nat_gateway_lifecycle").await else {
+    let Some(env) = env_with("nat_gateway_lifecycle", Setup::NETWORK).await else {
         return;
     };
     let (_, a, b) = network(&env, 61).await;
@@ -229,7 +229,7 @@ async fn nat_gateway_lifecycle() {
 
 #[tokio::test]
 async fn network_interface_lifecycle() {
-    let Some(env) = env("network_interface_lifecycle").await else {
+    let Some(env) = env_with("network_interface_lifecycle", Setup::NETWORK).await else {
         return;
     };
     let (vpc, a, b) = network(&env, 62).await;

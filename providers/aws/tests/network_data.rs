@@ -1,11 +1,11 @@
 //! The aws_availability_zones, aws_vpc and aws_subnets data sources
 //! against moto, compared with the test's own EC2 client.
 
-mod network_support;
+mod support;
 
 use gitform_provider::ReadDataRequest;
 use gitform_value::Value;
-use network_support::*;
+use support::*;
 
 fn strings(v: &Value, name: &str) -> Vec<String> {
     v.get_attr(name)
@@ -19,7 +19,7 @@ fn strings(v: &Value, name: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn availability_zones() {
-    let Some(env) = env("availability_zones").await else {
+    let Some(env) = env_with("availability_zones", Setup::NETWORK).await else {
         return;
     };
     let own: Vec<String> = {
@@ -60,7 +60,7 @@ async fn availability_zones() {
 
 #[tokio::test]
 async fn vpc_and_subnets_lookups() {
-    let Some(env) = env("vpc_and_subnets_lookups").await else {
+    let Some(env) = env_with("vpc_and_subnets_lookups", Setup::NETWORK).await else {
         return;
     };
     let vpc = env

@@ -3,17 +3,22 @@
 //! proxy), whatever the number of objects, and keeps unchanged objects
 //! unchanged.
 
-mod network_support;
+mod support;
 
 use gitform_value::Value;
-use network_support::*;
 use std::collections::BTreeMap;
+use support::*;
 
 const N: usize = 3;
 
 #[tokio::test]
 async fn every_networking_type_refreshes_in_one_call() {
-    let Some(env) = env("every_networking_type_refreshes_in_one_call").await else {
+    let Some(env) = env_with(
+        "every_networking_type_refreshes_in_one_call",
+        Setup::NETWORK,
+    )
+    .await
+    else {
         return;
     };
     let vpc = env
@@ -133,6 +138,26 @@ async fn every_networking_type_refreshes_in_one_call() {
         .collect();
     made.insert("aws_route_table", tables);
 
+    // The per-object detail calls of the types whose details are read on
+    // refresh too (`details_on_refresh`: VPCs and EIPs, few per
+    // configuration), per object found.
+    let per_object: BTreeMap<&str, &[&str]> = [
+        ("aws_eip", &["DescribeAddressesAttribute"][..]),
+        (
+            "aws_vpc",
+            &[
+                // enableDnsSupport, enableDnsHostnames,
+                // enableNetworkAddressUsageMetrics.
+                "DescribeVpcAttribute",
+                "DescribeVpcAttribute",
+                "DescribeVpcAttribute",
+                "DescribeNetworkAcls",
+                "DescribeRouteTables",
+                "DescribeSecurityGroups",
+            ][..],
+        ),
+    ]
+    .into();
     let want: BTreeMap<&str, &str> = [
         ("aws_vpc", "DescribeVpcs"),
         ("aws_subnet", "DescribeSubnets"),
@@ -150,10 +175,14 @@ async fn every_networking_type_refreshes_in_one_call() {
         assert_eq!(states.len(), N, "{type_name}");
         env.take_calls();
         let read = env.read_batch(type_name, states).await;
+        let mut expected: BTreeMap<String, u64> = [(want[type_name].to_string(), 1)].into();
+        for call in per_object.get(type_name).copied().unwrap_or_default() {
+            *expected.entry(call.to_string()).or_default() += N as u64;
+        }
         assert_eq!(
             env.take_calls(),
-            [(want[type_name].to_string(), 1)].into(),
-            "{type_name}: one call for {N} objects"
+            expected,
+            "{type_name}: one batched call for {N} objects"
         );
         for (got, old) in read.iter().zip(states) {
             assert_eq!(got.new_state.as_ref(), Some(old), "{type_name} unchanged");

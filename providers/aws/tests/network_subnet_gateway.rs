@@ -2,11 +2,11 @@
 //! update, replace, import, destroy and batched refresh, checked with the
 //! test's own EC2 client.
 
-mod network_support;
+mod support;
 
 use aws_sdk_ec2::types::Filter;
 use gitform_value::Value;
-use network_support::*;
+use support::*;
 
 const SUBNET: &str = "aws_subnet";
 const IGW: &str = "aws_internet_gateway";
@@ -55,7 +55,7 @@ async fn igw_vpc(env: &Env, id: &str) -> Option<Option<String>> {
 
 #[tokio::test]
 async fn subnet_lifecycle() {
-    let Some(env) = env("subnet_lifecycle").await else {
+    let Some(env) = env_with("subnet_lifecycle", Setup::NETWORK).await else {
         return;
     };
     let v = vpc(&env, "10.10.0.0/16").await;
@@ -153,7 +153,7 @@ async fn subnet_lifecycle() {
 
 #[tokio::test]
 async fn subnet_refresh_is_one_call() {
-    let Some(env) = env("subnet_refresh_is_one_call").await else {
+    let Some(env) = env_with("subnet_refresh_is_one_call", Setup::NETWORK).await else {
         return;
     };
     let v = vpc(&env, "10.20.0.0/16").await;
@@ -186,7 +186,7 @@ async fn subnet_refresh_is_one_call() {
 
 #[tokio::test]
 async fn internet_gateway_lifecycle() {
-    let Some(env) = env("internet_gateway_lifecycle").await else {
+    let Some(env) = env_with("internet_gateway_lifecycle", Setup::NETWORK).await else {
         return;
     };
     let a = vpc(&env, "10.30.0.0/16").await;

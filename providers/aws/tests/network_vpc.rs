@@ -1,11 +1,11 @@
 //! aws_vpc against moto: create, read, in-place update, replace, import,
 //! destroy and batched refresh, checked with the test's own EC2 client.
 
-mod network_support;
+mod support;
 
 use aws_sdk_ec2::types::{Filter, VpcAttributeName};
 use gitform_value::Value;
-use network_support::*;
+use support::*;
 
 const VPC: &str = "aws_vpc";
 
@@ -36,7 +36,7 @@ async fn dns_hostnames(env: &Env, id: &str) -> bool {
 
 #[tokio::test]
 async fn vpc_lifecycle() {
-    let Some(env) = env("vpc_lifecycle").await else {
+    let Some(env) = env_with("vpc_lifecycle", Setup::NETWORK).await else {
         return;
     };
     let config = env.config(
@@ -159,7 +159,7 @@ async fn vpc_lifecycle() {
 
 #[tokio::test]
 async fn vpc_rejects_bad_cidr_and_tenancy() {
-    let Some(env) = env("vpc_rejects_bad_cidr_and_tenancy").await else {
+    let Some(env) = env_with("vpc_rejects_bad_cidr_and_tenancy", Setup::NETWORK).await else {
         return;
     };
     for (attrs, path, says) in [
@@ -197,7 +197,7 @@ async fn vpc_rejects_bad_cidr_and_tenancy() {
 
 #[tokio::test]
 async fn vpc_refresh_is_one_describe_call() {
-    let Some(env) = env("vpc_refresh_is_one_describe_call").await else {
+    let Some(env) = env_with("vpc_refresh_is_one_describe_call", Setup::NETWORK).await else {
         return;
     };
     let mut states = Vec::new();
@@ -228,7 +228,21 @@ async fn vpc_refresh_is_one_describe_call() {
         .expect("CreateTags");
     env.take_calls();
     let read = env.read_batch(VPC, &states).await;
-    assert_eq!(env.take_calls(), [("DescribeVpcs".to_string(), 1)].into());
+    // One batched DescribeVpcs for the five; then the VPC details (DNS
+    // flags, default ACL, route table and security group) of each of the
+    // four still there, as hashicorp/aws reads them on every refresh.
+    let found = 4;
+    assert_eq!(
+        env.take_calls(),
+        [
+            ("DescribeVpcs".to_string(), 1),
+            ("DescribeVpcAttribute".to_string(), 3 * found),
+            ("DescribeNetworkAcls".to_string(), found),
+            ("DescribeRouteTables".to_string(), found),
+            ("DescribeSecurityGroups".to_string(), found),
+        ]
+        .into()
+    );
     assert!(read[2].new_state.is_none());
     for i in [1, 3, 4] {
         assert_eq!(read[i].new_state.as_ref(), Some(&states[i]), "vpc {i}");

@@ -3,14 +3,14 @@
 //! reads), lost answers without duplicates, and diagnostics that name the
 //! API call and the AWS error code.
 
-mod network_support;
+mod support;
 
 use aws_sdk_ec2::types::Filter;
 use gitform_moto::{account, shared_or_skip, FaultKind, Faults, Proxy, ProxyConfig};
 use gitform_provider::{ConfigureRequest, Provider};
 use gitform_value::Value;
-use network_support::*;
 use std::sync::Arc;
+use support::*;
 
 /// A provider configured against `endpoint`, with `extra` provider settings.
 async fn provider(endpoint: &str, extra: &[(&str, Value)]) -> (Arc<dyn Provider>, Vec<String>) {
@@ -19,8 +19,8 @@ async fn provider(endpoint: &str, extra: &[(&str, Value)]) -> (Arc<dyn Provider>
     let mut endpoints = schema.provider.block.blocks["endpoints"]
         .block
         .null_object();
-    set(&mut endpoints, "ec2", s(endpoint));
-    set(&mut endpoints, "sts", s(endpoint));
+    set_attr(&mut endpoints, "ec2", s(endpoint));
+    set_attr(&mut endpoints, "sts", s(endpoint));
     let mut cfg = schema.provider.block.null_object();
     for (k, v) in [
         ("region", s("us-east-1")),
@@ -29,10 +29,10 @@ async fn provider(endpoint: &str, extra: &[(&str, Value)]) -> (Arc<dyn Provider>
         ("skip_metadata_api_check", s("true")),
         ("endpoints", Value::set(vec![endpoints])),
     ] {
-        set(&mut cfg, k, v);
+        set_attr(&mut cfg, k, v);
     }
     for (k, v) in extra {
-        set(&mut cfg, k, v.clone());
+        set_attr(&mut cfg, k, v.clone());
     }
     let resp = p.configure(ConfigureRequest { config: cfg }).await;
     let errs = errors(&resp.diagnostics);
@@ -74,7 +74,7 @@ async fn plan_and_create(
     let block = &schema.resource(type_name).unwrap().block;
     let mut config = block.null_object();
     for (k, v) in attrs {
-        set(&mut config, k, v.clone());
+        set_attr(&mut config, k, v.clone());
     }
     let proposed = gitform_provider::proposed_new_state(block, None, &config);
     let plan = p
