@@ -172,9 +172,9 @@ pub struct WebhookConfig {
 /// `require_signatures { ... }`.
 #[derive(Debug, Clone)]
 pub struct SignaturePolicy {
-    /// OpenSSH public keys (`ssh-ed25519 AAAA... comment`) or git
-    /// `allowed_signers` lines. Commits signed with OpenPGP are refused
-    /// (gitform verifies SSH signatures only).
+    /// OpenSSH public keys (`ssh-ed25519 AAAA... comment`), git
+    /// `allowed_signers` lines, or ASCII-armoured OpenPGP public key blocks
+    /// (verified with gpgv/gpg).
     pub trusted_keys: gitform_git::TrustedKeys,
 }
 
@@ -1132,7 +1132,7 @@ impl Decoder<'_> {
             diags.push(
                 Diagnostic::error(
                     "Missing required argument",
-                    "require_signatures needs \"trusted_keys\": the OpenSSH public keys whose signatures are accepted, e.g. [file(\"keys/alice.pub\")].",
+                    "require_signatures needs \"trusted_keys\": the public keys whose signatures are accepted: OpenSSH keys or armoured OpenPGP keys, e.g. [file(\"keys/alice.pub\"), file(\"keys/release.asc\")].",
                 )
                 .with_range(Some(self.range_of(&b.ident, b))),
             );
@@ -1147,7 +1147,7 @@ impl Decoder<'_> {
                     diags.push(self.invalid(
                         a,
                         "Invalid trusted key",
-                        format!("Element {i} of trusted_keys: {e}. Give OpenSSH public keys (the content of a .pub file, e.g. file(\"keys/alice.pub\")) or allowed_signers lines."),
+                        format!("Element {i} of trusted_keys: {e}. Give OpenSSH public keys (the content of a .pub file, e.g. file(\"keys/alice.pub\")), allowed_signers lines, or ASCII-armoured OpenPGP public keys (gpg --armor --export)."),
                     ));
                     return None;
                 }
