@@ -5,20 +5,24 @@
 //! `SGID_TYPE_PROTOCOL_FROMPORT_TOPORT_SOURCE[_SOURCE]*`. Everything but
 //! `description` forces a replacement. A refresh reads every group the
 //! batch's rules belong to with one DescribeSecurityGroups call per 200
-//! groups, and a rule exists while all its sources do.
+//! groups, and a rule exists while all its sources do. The same groups'
+//! rules are listed with one DescribeSecurityGroupRules call per 200 groups
+//! (group-id filter) for `security_group_rule_id`, which is the EC2 rule id
+//! when the resource has exactly one source (null otherwise, as in
+//! hashicorp/aws).
 
 use super::group;
 use super::rules::{self, Atom};
 use crate::attrs::{non_empty, set_attr, str_attr};
 use crate::error::{api, Error};
-use crate::resource::{full_schema, Ctx, Planning, Resource};
+use crate::resource::{full_schema, Ctx, Planning, Resource, ID_CHUNK};
 use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::IpPermission;
+use aws_sdk_ec2::types::{Filter, IpPermission};
 use gitform_provider::{plan_resource, values_equal, Attribute, Block, Schema};
 use gitform_value::{Type, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The resource type.
 pub struct Rule;
@@ -136,6 +140,71 @@ fn state_from(prior: &Value, found: &[&Atom]) -> Result<Value, Error> {
         }
     }
     Ok(v)
+}
+
+/// The rules of some groups, by group id then direction (`true` for
+/// egress), as DescribeSecurityGroupRules lists them: one paginated call
+/// per 200 groups, filtered by group id.
+async fn describe_rule_ids<S: AsRef<str>>(
+    cx: &Ctx<'_>,
+    group_ids: &[S],
+) -> Result<HashMap<(String, bool), Vec<(Atom, String)>>, Error> {
+    let mut out: HashMap<(String, bool), Vec<(Atom, String)>> = HashMap::new();
+    for chunk in group_ids.chunks(ID_CHUNK) {
+        let filter = Filter::builder()
+            .name("group-id")
+            .set_values(Some(chunk.iter().map(|s| s.as_ref().to_string()).collect()))
+            .build();
+        let mut token = None;
+        loop {
+            let resp = cx
+                .ec2()
+                .describe_security_group_rules()
+                .filters(filter.clone())
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(api("DescribeSecurityGroupRules"))?;
+            for r in resp.security_group_rules() {
+                let (Some(gid), Some(rid), Some((egress, atom))) = (
+                    r.group_id(),
+                    r.security_group_rule_id(),
+                    rules::described_atom(r),
+                ) else {
+                    continue;
+                };
+                out.entry((gid.to_string(), egress))
+                    .or_default()
+                    .push((atom, rid.to_string()));
+            }
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The `security_group_rule_id` of a rule resource: the id of its one EC2
+/// rule when it has exactly one source, as hashicorp/aws records it (null
+/// for a rule resource that stands for several EC2 rules).
+fn rule_id_of(atoms: &[Atom], listed: Option<&Vec<(Atom, String)>>) -> Value {
+    let ([a], Some(listed)) = (atoms, listed) else {
+        return Value::Null;
+    };
+    listed
+        .iter()
+        .find(|(r, _)| {
+            r.protocol == a.protocol
+                && r.from_port == a.from_port
+                && r.to_port == a.to_port
+                && r.source == a.source
+        })
+        .map_or(Value::Null, |(_, id)| Value::string(id))
 }
 
 /// Finds the atoms of a rule in its group (descriptions aside): `None`
@@ -326,6 +395,17 @@ impl Resource for Rule {
         ids.sort_unstable();
         ids.dedup();
         let groups = group::describe(cx.session, &ids).await?;
+        // The EC2 rule ids (`security_group_rule_id`), for the groups found.
+        let found_ids: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|g| groups.contains_key(*g))
+            .collect();
+        let rule_ids = if found_ids.is_empty() {
+            HashMap::new()
+        } else {
+            describe_rule_ids(cx, &found_ids).await?
+        };
         let mut out = Vec::with_capacity(priors.len());
         for s in priors {
             let gid = non_empty(s, "security_group_id").unwrap_or_default();
@@ -336,7 +416,16 @@ impl Resource for Rule {
             let remote = rules::remote_atoms(perms_of(g, dir), gid);
             let atoms = rules::rule_resource_atoms(s, Some(gid));
             match find(&remote, &atoms) {
-                Some(found) if !atoms.is_empty() => out.push(Some(state_from(s, &found)?)),
+                Some(found) if !atoms.is_empty() => {
+                    let mut state = state_from(s, &found)?;
+                    let listed = rule_ids.get(&(gid.to_string(), dir == "egress"));
+                    set_attr(
+                        &mut state,
+                        "security_group_rule_id",
+                        rule_id_of(&atoms, listed),
+                    );
+                    out.push(Some(state));
+                }
                 _ => out.push(None),
             }
         }

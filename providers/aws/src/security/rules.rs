@@ -247,6 +247,39 @@ pub fn remote_atoms(perms: &[IpPermission], own_id: &str) -> BTreeSet<Atom> {
     out
 }
 
+/// One rule of a DescribeSecurityGroupRules answer as an atom of its
+/// group, with its direction (`true` for egress); `None` when the answer
+/// names no source.
+pub fn described_atom(r: &aws_sdk_ec2::types::SecurityGroupRule) -> Option<(bool, Atom)> {
+    let own_id = r.group_id().unwrap_or_default();
+    let protocol = canonical_protocol(r.ip_protocol().unwrap_or("-1"));
+    let (from_port, to_port) = ports(
+        &protocol,
+        r.from_port().map(i64::from),
+        r.to_port().map(i64::from),
+    );
+    let source = if let Some(c) = r.cidr_ipv4() {
+        Source::Cidr4(c.to_string())
+    } else if let Some(c) = r.cidr_ipv6() {
+        Source::Cidr6(c.to_string())
+    } else if let Some(p) = r.prefix_list_id() {
+        Source::PrefixList(p.to_string())
+    } else {
+        let g = r.referenced_group_info().and_then(|g| g.group_id())?;
+        group_source(g, Some(own_id))
+    };
+    Some((
+        r.is_egress().unwrap_or(false),
+        Atom {
+            protocol,
+            from_port,
+            to_port,
+            source,
+            description: r.description().unwrap_or("").to_string(),
+        },
+    ))
+}
+
 /// The owners of the groups referenced by `perms` (for `OWNER/sg-...`
 /// references to groups of other accounts).
 pub fn group_owners(perms: &[IpPermission]) -> BTreeMap<String, String> {
