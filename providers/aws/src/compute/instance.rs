@@ -6,7 +6,13 @@
 //! in place with a stop, a modify and a start; security groups, source/dest
 //! check, termination and stop protection, shutdown behaviour, monitoring,
 //! metadata options, root volume size/type/IOPS/throughput and tags change
-//! in place without a stop. `user_data` is recorded as its SHA-1, as the
+//! in place without a stop, and so do, with hashicorp/aws's calls:
+//! `credit_specification` (ModifyInstanceCreditSpecification),
+//! `maintenance_options` (ModifyInstanceMaintenanceOptions, then a wait for
+//! DescribeInstances to show it), `private_dns_name_options`
+//! (ModifyPrivateDnsNameOptions with the changed fields) and
+//! `secondary_private_ips` (Unassign/AssignPrivateIpAddresses on the
+//! primary interface). `user_data` is recorded as its SHA-1, as the
 //! real provider does. A refresh is one paginated DescribeInstances call per
 //! 200 instances (pages are reservations) plus one DescribeVolumes call per
 //! 200 of their volumes, for the configured block devices.

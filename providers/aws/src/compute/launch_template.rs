@@ -79,6 +79,20 @@ const DATA_ATTRS: &[&str] = &[
     "credit_specification",
 ];
 
+/// An `instance_requirements` range (`{ min, max }`, at most one block;
+/// exactly one when `min` is required, as hashicorp/aws declares
+/// `memory_mib` and `vcpu_count`).
+fn range_block(min: Attribute) -> NestedBlock {
+    let required = min.required;
+    let block = NestedBlock::list(
+        Block::new()
+            .attr("max", Attribute::optional(Type::Number))
+            .attr("min", min),
+    );
+    let block = if required { block.min_items(1) } else { block };
+    block.max_items(1)
+}
+
 fn schema_block() -> Block {
     let block = Block::new()
         .attr("arn", Attribute::computed(Type::String))
@@ -290,87 +304,34 @@ fn schema_block() -> Block {
                     )
                     .block(
                         "accelerator_count",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::optional(Type::Number)),
-                        )
-                        .max_items(1),
+                        range_block(Attribute::optional(Type::Number)),
                     )
                     .block(
                         "accelerator_total_memory_mib",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::optional(Type::Number)),
-                        )
-                        .max_items(1),
+                        range_block(Attribute::optional(Type::Number)),
                     )
                     .block(
                         "baseline_ebs_bandwidth_mbps",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::optional(Type::Number)),
-                        )
-                        .max_items(1),
+                        range_block(Attribute::optional(Type::Number)),
                     )
                     .block(
                         "memory_gib_per_vcpu",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::optional(Type::Number)),
-                        )
-                        .max_items(1),
+                        range_block(Attribute::optional(Type::Number)),
                     )
-                    .block(
-                        "memory_mib",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::required(Type::Number)),
-                        )
-                        .min_items(1)
-                        .max_items(1),
-                    )
+                    .block("memory_mib", range_block(Attribute::required(Type::Number)))
                     .block(
                         "network_bandwidth_gbps",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::optional(Type::Number)),
-                        )
-                        .max_items(1),
+                        range_block(Attribute::optional(Type::Number)),
                     )
                     .block(
                         "network_interface_count",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::optional(Type::Number)),
-                        )
-                        .max_items(1),
+                        range_block(Attribute::optional(Type::Number)),
                     )
                     .block(
                         "total_local_storage_gb",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::optional(Type::Number)),
-                        )
-                        .max_items(1),
+                        range_block(Attribute::optional(Type::Number)),
                     )
-                    .block(
-                        "vcpu_count",
-                        NestedBlock::list(
-                            Block::new()
-                                .attr("max", Attribute::optional(Type::Number))
-                                .attr("min", Attribute::required(Type::Number)),
-                        )
-                        .min_items(1)
-                        .max_items(1),
-                    ),
+                    .block("vcpu_count", range_block(Attribute::required(Type::Number))),
             )
             .max_items(1),
         )
