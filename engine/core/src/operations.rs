@@ -4,7 +4,7 @@
 use crate::address::{parse_instance, InstanceAddr, ModulePath};
 use crate::changes::{Action, ChangeCounts, OutputChange, Plan, PlanMode};
 use crate::graph::{build, Graph, NodeKey};
-use crate::providers::ProviderRegistry;
+use crate::providers::{ProviderRegistry, ResolveError};
 use crate::refs::expr_deps;
 use crate::run::{
     decode_record, node_exprs, parse_provider_label, resource_dependencies, Observer, Phase,
@@ -343,6 +343,10 @@ pub async fn plan(
     let lineage = state.lineage().unwrap_or_default();
     let mut graph = ws.graph.clone();
     add_orphans(&mut graph, &prior);
+    let unusable = unusable_providers(&ws.registry, &graph);
+    if unusable.has_errors() {
+        return (None, unusable);
+    }
     let active = active_nodes(&graph, &opts);
     let parallelism = opts.parallelism;
     let mode = opts.mode;
@@ -518,6 +522,12 @@ pub async fn apply(
     crate::graph::report_cycles(&graph, &mut cycle);
     if cycle.has_errors() {
         outcome.diagnostics.extend(cycle);
+        finish(state.as_ref(), serial, &outcome, &plan);
+        return outcome;
+    }
+    let unusable = unusable_providers(&ws.registry, &graph);
+    if unusable.has_errors() {
+        outcome.diagnostics.extend(unusable);
         finish(state.as_ref(), serial, &outcome, &plan);
         return outcome;
     }
@@ -858,12 +868,11 @@ fn propagate_create_before_destroy(plan: &mut Plan, graph: &Graph) {
 /// missing required arguments. Part of `gitform validate`.
 pub fn validate_schemas(ws: &Workspace) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let mut schemas: HashMap<String, Option<Arc<gitform_provider::ProviderSchema>>> =
-        HashMap::new();
+    let mut schemas: HashMap<String, Resolved> = HashMap::new();
     fn walk(
         m: &Module,
         ws: &Workspace,
-        schemas: &mut HashMap<String, Option<Arc<gitform_provider::ProviderSchema>>>,
+        schemas: &mut HashMap<String, Resolved>,
         diags: &mut Diagnostics,
     ) {
         for r in m.resources() {
@@ -872,22 +881,43 @@ pub fn validate_schemas(ws: &Workspace) -> Diagnostics {
                 .as_ref()
                 .map(|p| p.name.clone())
                 .unwrap_or_else(|| r.implied_provider().to_string());
-            let schema = schemas
-                .entry(pname.clone())
-                .or_insert_with(|| ws.registry.get(&pname).map(|f| Arc::new(f().schema())))
-                .clone();
-            let Some(schema) = schema else {
-                diags.push(
-                    Diagnostic::error(
-                        "Provider not available",
-                        format!(
-                            "gitform has no provider named \"{pname}\" for {}.",
-                            r.address()
-                        ),
-                    )
-                    .with_range(Some(r.decl_range.clone())),
-                );
-                continue;
+            let resolved = match schemas.get(&pname) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = resolve_schema(&ws.registry, &pname);
+                    // A provider that exists (or is required) and cannot be
+                    // used: said once, where the configuration asks for it.
+                    if let Err(ResolveError::Failed(d)) = &s {
+                        let fallback = m
+                            .providers
+                            .iter()
+                            .find(|p| p.name == pname)
+                            .map(|p| p.decl_range.clone())
+                            .unwrap_or_else(|| r.decl_range.clone());
+                        diags.push(with_fallback_range(d, Some(fallback)));
+                    }
+                    schemas.insert(pname.clone(), s.clone());
+                    s
+                }
+            };
+            let schema = match resolved {
+                Ok(schema) => schema,
+                // Reported once above; its resources are not checked
+                // against a schema the provider never gave.
+                Err(ResolveError::Failed(_)) => continue,
+                Err(ResolveError::Unknown) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "Provider not available",
+                            format!(
+                                "gitform has no provider named \"{pname}\" for {}.",
+                                r.address()
+                            ),
+                        )
+                        .with_range(Some(r.decl_range.clone())),
+                    );
+                    continue;
+                }
             };
             let rs = match r.mode {
                 gitform_config::ResourceMode::Managed => schema.resource(&r.type_name),
@@ -927,6 +957,67 @@ pub fn validate_schemas(ws: &Workspace) -> Diagnostics {
         }
     }
     walk(&ws.root, ws, &mut schemas, &mut diags);
+    diags
+}
+
+/// A provider's schema, or why there is none.
+type Resolved = Result<Arc<gitform_provider::ProviderSchema>, ResolveError>;
+
+fn resolve_schema(registry: &ProviderRegistry, name: &str) -> Resolved {
+    registry.resolve(name).map(|f| Arc::new(f().schema()))
+}
+
+/// `d`, pointing at `fallback` when it points nowhere itself.
+fn with_fallback_range(d: &Diagnostic, fallback: Option<gitform_value::SourceRange>) -> Diagnostic {
+    let mut d = d.clone();
+    if d.range.is_none() {
+        d.range = fallback;
+    }
+    d
+}
+
+/// The providers of `graph` that were found, or are required by the
+/// configuration, and cannot be used (a plugin missing, failing its
+/// handshake, or of a version the constraint excludes): one diagnostic per
+/// provider, at its `required_providers` entry, else its provider block,
+/// else the first resource using it. A plan or apply stops on these before
+/// anything is decoded against a schema the provider never gave, as
+/// Terraform stops when a required provider is not installed. Names no
+/// provider has are left to the walk ("Provider not available").
+pub fn unusable_providers(registry: &ProviderRegistry, graph: &Graph) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut providers: Vec<(&NodeKey, NodeIndex)> = graph
+        .graph
+        .node_indices()
+        .filter_map(|i| match &graph.graph[i].key {
+            k @ NodeKey::Provider(..) => Some((k, i)),
+            _ => None,
+        })
+        .collect();
+    // Explicit provider blocks first, so that they name the range when
+    // the diagnostic has none; then a stable order.
+    providers.sort_by_key(|(k, i)| (graph.graph[*i].range.is_none(), k.to_string()));
+    for (key, idx) in providers {
+        let NodeKey::Provider(_, name, _) = key else {
+            continue;
+        };
+        if !seen.insert(name.as_str()) {
+            continue;
+        }
+        let Err(ResolveError::Failed(d)) = registry.resolve(name) else {
+            continue;
+        };
+        let range = graph.graph[idx].range.clone().or_else(|| {
+            graph
+                .resource_provider
+                .iter()
+                .filter(|(_, p)| *p == key)
+                .filter_map(|(r, _)| graph.node(r).and_then(|i| graph.graph[i].range.clone()))
+                .min_by(|a, b| (&a.filename, a.start).cmp(&(&b.filename, b.start)))
+        });
+        diags.push(with_fallback_range(&d, range));
+    }
     diags
 }
 
@@ -1197,6 +1288,17 @@ pub async fn import(
     let _ = state.finish_version(version.serial, status, Some(&format!("imported {addr}")));
     let _ = res;
     diags
+}
+
+/// The evaluation context of an expression outside any configuration
+/// (`gitform console` in a directory without `*.tf` files): no variables or
+/// resources, every function, the file functions and `templatefile`
+/// included, reading relative to `dir` as a configuration's would.
+pub fn bare_context(dir: &Path) -> gitform_lang::EvalContext {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| dir.to_path_buf());
+    let root_dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let scope = Scope::new(root_dir, std::fs::canonicalize(&cwd).unwrap_or(cwd));
+    scope.full_context(&crate::address::ModuleInstance::root(), dir)
 }
 
 /// The root module's scope with the recorded state: variables, locals,
