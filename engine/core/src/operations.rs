@@ -1027,6 +1027,11 @@ fn check_body(
     decl: &gitform_value::SourceRange,
     diags: &mut Diagnostics,
 ) {
+    // Attributes written as blocks (`ingress { ... }`) count as blocks;
+    // mixing both forms is reported here.
+    let (block, choice) = crate::body::effective_schema(body, block);
+    diags.extend(choice);
+    let block: &gitform_provider::Block = &block;
     for a in &body.attributes {
         if let Some(attr) = block.attributes.get(&a.name) {
             if attr.is_computed_only() {
