@@ -27,6 +27,18 @@ async fn instance_of(env: &Env, id: &str) -> Option<aws_sdk_ec2::types::Instance
         .cloned()
 }
 
+/// One volume, through the test's own client.
+async fn volume_of(env: &Env, id: &str) -> aws_sdk_ec2::types::Volume {
+    let r = env
+        .ec2
+        .describe_volumes()
+        .volume_ids(id)
+        .send()
+        .await
+        .expect("DescribeVolumes");
+    r.volumes().first().cloned().expect("the volume")
+}
+
 fn state_of(i: &aws_sdk_ec2::types::Instance) -> String {
     i.state()
         .and_then(|s| s.name())
@@ -253,14 +265,8 @@ async fn instance_lifecycle() {
             .and_then(|t| t.value()),
         Some("web2")
     );
-    let vol = env
-        .ec2
-        .describe_volumes()
-        .volume_ids(&root_volume)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(vol.volumes()[0].size(), Some(20));
+    let vol = volume_of(&env, &root_volume).await;
+    assert_eq!(vol.size(), Some(20));
     let counts = env.proxy.take_counts();
     assert!(
         counts.of("StopInstances").calls == 1 && counts.of("StartInstances").calls == 1,
@@ -274,14 +280,8 @@ async fn instance_lifecycle() {
         m.insert("volume_tags".into(), map(&[("Backup", "daily")]));
     }
     let updated = env.apply(I, Some(&updated), &with_volume_tags).await;
-    let vol = env
-        .ec2
-        .describe_volumes()
-        .volume_ids(&root_volume)
-        .send()
-        .await
-        .unwrap();
-    let backup = vol.volumes()[0]
+    let vol = volume_of(&env, &root_volume).await;
+    let backup = vol
         .tags()
         .iter()
         .find(|t| t.key() == Some("Backup"))
@@ -408,14 +408,8 @@ async fn ebs_volume_and_attachment_lifecycle() {
     };
     let vol = env.create(V, &config("us-east-1a", 10)).await;
     let vid = attr(&vol, "id").to_string();
-    let described = env
-        .ec2
-        .describe_volumes()
-        .volume_ids(&vid)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(described.volumes()[0].size(), Some(10));
+    let described = volume_of(&env, &vid).await;
+    assert_eq!(described.size(), Some(10));
     assert_eq!(attr(&vol, "type"), "gp3");
     let read = env.read(V, &vol).await.unwrap();
     assert_eq!(changed_attrs(&vol, &read), Vec::<String>::new());
@@ -423,14 +417,8 @@ async fn ebs_volume_and_attachment_lifecycle() {
     // In place: a bigger volume.
     let grown = env.apply(V, Some(&read), &config("us-east-1a", 16)).await;
     assert_eq!(attr(&grown, "id"), vid);
-    let described = env
-        .ec2
-        .describe_volumes()
-        .volume_ids(&vid)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(described.volumes()[0].size(), Some(16));
+    let described = volume_of(&env, &vid).await;
+    assert_eq!(described.size(), Some(16));
 
     // Import by id.
     let imported = env.import(V, &vid).await;
@@ -462,14 +450,8 @@ async fn ebs_volume_and_attachment_lifecycle() {
     );
     let att = env.create(A, &att_config).await;
     assert!(attr(&att, "id").starts_with("vai-"));
-    let described = env
-        .ec2
-        .describe_volumes()
-        .volume_ids(&vid)
-        .send()
-        .await
-        .unwrap();
-    let a = &described.volumes()[0].attachments()[0];
+    let described = volume_of(&env, &vid).await;
+    let a = &described.attachments()[0];
     assert_eq!(
         (a.instance_id(), a.device()),
         (Some(iid.as_str()), Some("/dev/sdh"))
@@ -503,28 +485,16 @@ async fn ebs_volume_and_attachment_lifecycle() {
     let att = env
         .replace(A, &forced, &moved_config, &["device_name"])
         .await;
-    let described = env
-        .ec2
-        .describe_volumes()
-        .volume_ids(&vid)
-        .send()
-        .await
-        .unwrap();
-    let devices: Vec<&str> = described.volumes()[0]
+    let described = volume_of(&env, &vid).await;
+    let devices: Vec<&str> = described
         .attachments()
         .iter()
         .filter_map(|a| a.device())
         .collect();
     assert_eq!(devices, ["/dev/sdj"]);
     env.destroy(A, &att).await;
-    let described = env
-        .ec2
-        .describe_volumes()
-        .volume_ids(&vid)
-        .send()
-        .await
-        .unwrap();
-    assert!(described.volumes()[0].attachments().is_empty());
+    let described = volume_of(&env, &vid).await;
+    assert!(described.attachments().is_empty());
     assert!(env.read(A, &att).await.is_none());
 
     // Replace: another zone.
