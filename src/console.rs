@@ -142,14 +142,11 @@ pub fn console_context(
     vars: &VarArgs,
     dir: &Path,
 ) -> (EvalContext, Diagnostics) {
-    let cwd = std::env::current_dir()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| ".".to_string());
+    // No configuration (or a broken one): functions only, `templatefile`
+    // and the file functions included, as in a configuration.
     let bare = || {
-        EvalContext::new()
-            .with_path(".", ".", &cwd)
+        operations::bare_context(dir)
             .with_workspace("default")
-            .with_base_dir(dir)
             .with_console_type_function()
     };
     let mut diags = Diagnostics::new();

@@ -18,17 +18,55 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock};
 
+/// Where plugins are looked for, and what the configuration being run
+/// requires of them.
+#[derive(Debug, Clone, Default)]
+pub struct PluginSearch {
+    /// `.gitform/plugins/` is looked for in this directory: the working
+    /// directory for the command line, the environment's data directory
+    /// for the agent. Made absolute, so that diagnostics show where gitform
+    /// looked.
+    pub base_dir: PathBuf,
+    /// The `required_providers` of the configuration (see
+    /// [`requirements`]), by local name.
+    pub requirements: BTreeMap<String, Requirement>,
+}
+
+/// The providers of this binary, finding plugins as `search` says. Use it
+/// once the configuration is loaded (its `required_providers` are then
+/// known, whether it came from disk or from a commit):
+///
+/// ```ignore
+/// let (mut ws, diags) = operations::load(dir, ProviderRegistry::new());
+/// ws.registry = registry_for(PluginSearch {
+///     base_dir: dir.into(),
+///     requirements: requirements(&ws.root),
+/// });
+/// ```
+pub fn registry_for(search: PluginSearch) -> ProviderRegistry {
+    let base = std::path::absolute(&search.base_dir).unwrap_or(search.base_dir);
+    let requirements = OnceLock::new();
+    let _ = requirements.set(search.requirements);
+    providers(PluginFinder::new(&base, requirements))
+}
+
 /// The providers of this binary, with plugin discovery from the working
-/// directory.
+/// directory, whose configuration is parsed a second time (when a plugin
+/// is first looked for) to learn its `required_providers`. Only for
+/// callers that create the registry before loading the configuration;
+/// prefer [`registry_for`].
 pub fn registry() -> ProviderRegistry {
+    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    providers(PluginFinder::new(&dir, OnceLock::new()))
+}
+
+fn providers(finder: PluginFinder) -> ProviderRegistry {
     let mut r = ProviderRegistry::new();
     for (name, f) in gitform_builtin::builtin_providers() {
         r.register(name, f);
     }
     r.register("aws", gitform_aws::provider);
-    // Absolute, so that diagnostics show where gitform looked.
-    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let finder = Arc::new(PluginFinder::new(&dir));
+    let finder = Arc::new(finder);
     let overrides = finder.clone();
     r.set_overrides(Arc::new(move |name: &str| {
         overrides.find(name, Origin::Override)
@@ -37,6 +75,26 @@ pub fn registry() -> ProviderRegistry {
         finder.find(name, Origin::Installed)
     }));
     r
+}
+
+/// The `required_providers` entries of `module` and its local modules, by
+/// local name (the root module's entry wins).
+pub fn requirements(module: &gitform_config::Module) -> BTreeMap<String, Requirement> {
+    fn walk(m: &gitform_config::Module, out: &mut BTreeMap<String, Requirement>) {
+        for (name, rp) in &m.terraform.required_providers {
+            out.entry(name.clone()).or_insert_with(|| Requirement {
+                source: rp.source.clone(),
+                version: rp.version.clone(),
+                declared_at: Some(rp.range.clone()),
+            });
+        }
+        for c in m.children.values() {
+            walk(c, out);
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(module, &mut out);
+    out
 }
 
 /// Kills every plugin process still running. For exits that skip
@@ -51,27 +109,28 @@ struct PluginFinder {
     dir: PathBuf,
     paths: SearchPaths,
     settings: Result<PluginSettings, Diagnostic>,
-    /// `required_providers` of the configuration, read when first needed.
+    /// `required_providers` of the configuration: given, or (for
+    /// [`registry`]) read from `dir` when first needed.
     requirements: OnceLock<BTreeMap<String, Requirement>>,
     found: Mutex<HashMap<(String, bool), Found>>,
 }
 
 impl PluginFinder {
-    fn new(dir: &Path) -> PluginFinder {
+    fn new(dir: &Path, requirements: OnceLock<BTreeMap<String, Requirement>>) -> PluginFinder {
         let settings = PluginSettings::from_env()
             .map_err(|e| Diagnostic::error("Invalid plugin setting", e.to_string()));
         PluginFinder {
             dir: dir.to_path_buf(),
             paths: SearchPaths::from_env(dir),
             settings,
-            requirements: OnceLock::new(),
+            requirements,
             found: Mutex::new(HashMap::new()),
         }
     }
 
     fn requirement(&self, name: &str) -> Option<&Requirement> {
         self.requirements
-            .get_or_init(|| read_requirements(&self.dir))
+            .get_or_init(|| requirements(&gitform_config::load_module(&self.dir).0))
             .get(name)
     }
 
@@ -123,27 +182,6 @@ impl PluginFinder {
             Err(d) => Found::Failed(*d),
         }
     }
-}
-
-/// The `required_providers` entries of the configuration in `dir` and its
-/// local modules, by local name (the root module's entry wins).
-fn read_requirements(dir: &Path) -> BTreeMap<String, Requirement> {
-    fn walk(m: &gitform_config::Module, out: &mut BTreeMap<String, Requirement>) {
-        for (name, rp) in &m.terraform.required_providers {
-            out.entry(name.clone()).or_insert_with(|| Requirement {
-                source: rp.source.clone(),
-                version: rp.version.clone(),
-                declared_at: Some(rp.range.clone()),
-            });
-        }
-        for c in m.children.values() {
-            walk(c, out);
-        }
-    }
-    let (module, _) = gitform_config::load_module(dir);
-    let mut out = BTreeMap::new();
-    walk(&module, &mut out);
-    out
 }
 
 /// Whether [`install_signal_cleanup`] may take over SIGTERM (see

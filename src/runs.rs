@@ -147,8 +147,10 @@ pub struct IgnoreDrift {
     /// Resource instance address; `*` matches any run of characters
     /// (`aws_instance.*`, `module.app.local_file.log[*]`).
     pub address: String,
-    /// Attribute paths (`tags`, `tags.LastModified`, `ingress[0]`); a
-    /// finding at or under one is ignored. Empty: every attribute.
+    /// Attribute paths (`tags`, `tags.LastModified`, `tags["LastModified"]`,
+    /// `ingress[0].cidr_blocks`; see [`parse_attribute_path`]); a finding
+    /// at or under one is ignored. An attribute step and a map key step
+    /// match alike. Empty: every attribute.
     pub attributes: Vec<String>,
 }
 
@@ -551,7 +553,8 @@ async fn steps(
         }
     }
 
-    // 2. Configuration.
+    // 2. Configuration (and the drift rules, checked before any work).
+    let ignore = ignore_rules(&spec.drift).map_err(Stop::failed)?;
     let (ws, warnings, var_source) = load(spec, repo, report)?;
     warn_or_stop(hooks, warnings, &report.sources)?;
     let values = {
@@ -594,7 +597,7 @@ async fn steps(
         }
     };
     report.planned = plan.counts();
-    report.drift = drift_findings(&plan, &spec.drift);
+    report.drift = drift_findings(&plan, &ignore);
     report.drifted_resources = {
         let mut addrs: Vec<&str> = report.drift.iter().map(|f| f.address.as_str()).collect();
         addrs.dedup();
@@ -724,7 +727,17 @@ fn load(
     ),
     Stop,
 > {
-    let registry = crate::registry::registry();
+    // Providers are resolved against the configuration being run: its
+    // `required_providers` (no second parse), and `.gitform/plugins/` in
+    // its working directory (the agent's: the environment's data
+    // directory), never whatever happens to be in the process's directory.
+    let registry = |root: &Module, base_dir: &Path| {
+        crate::registry::registry_for(crate::registry::PluginSearch {
+            base_dir: base_dir.to_path_buf(),
+            requirements: crate::registry::requirements(root),
+        })
+    };
+    let placeholder = gitform_engine::ProviderRegistry::new;
     let commit = report.commit.clone();
     match (&spec.source, repo, commit.as_ref()) {
         (ConfigSource::Commit { path, workdir, .. }, Some(repo), Some(commit)) => {
@@ -737,7 +750,8 @@ fn load(
                 })
             };
             let reader = open_reader()?.mounted_at(workdir);
-            let (ws, diags) = operations::load_from(&reader, workdir, registry);
+            let (mut ws, diags) = operations::load_from(&reader, workdir, placeholder());
+            ws.registry = registry(&ws.root, workdir);
             // The file functions read the commit too. The engine takes the
             // absolute workdir as their working directory, so the commit
             // is mounted there.
@@ -753,7 +767,8 @@ fn load(
             Ok((ws, diags, Box::new(CommitThenDisk(reader))))
         }
         (ConfigSource::Dir(dir), _, _) => {
-            let (ws, diags) = operations::load(dir, registry);
+            let (mut ws, diags) = operations::load(dir, placeholder());
+            ws.registry = registry(&ws.root, dir);
             report.sources = all_files(&ws.root);
             if diags.has_errors() {
                 return Err(Stop {
@@ -978,8 +993,130 @@ fn summary_line(plan: &Plan, report: &RunReport) -> String {
     text
 }
 
-/// Attribute-level drift of a plan, minus what `opts` ignores.
-pub fn drift_findings(plan: &Plan, opts: &DriftOptions) -> Vec<DriftFinding> {
+/// An `ignore_drift` rule, its attribute paths parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgnoreRule {
+    /// See [`IgnoreDrift::address`].
+    pub address: String,
+    /// Empty: every attribute.
+    pub attributes: Vec<Vec<Step>>,
+}
+
+/// One step of an attribute path as `ignore_drift` compares them: an
+/// attribute (`.Owner`) and a map key (`["Owner"]`) are both names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Name(String),
+    Index(i64),
+}
+
+impl Step {
+    fn matches(&self, step: &PathStep) -> bool {
+        match (self, step) {
+            (Step::Name(a), PathStep::Attr(b) | PathStep::Key(b)) => a == b,
+            (Step::Index(a), PathStep::Index(b)) => a == b,
+            // `ingress.0` names the first element as `ingress[0]` does,
+            // and `[0]` a map key "0".
+            (Step::Name(a), PathStep::Index(b)) => *a == b.to_string(),
+            (Step::Index(a), PathStep::Attr(b) | PathStep::Key(b)) => a.to_string() == *b,
+        }
+    }
+}
+
+/// Parses an attribute path of an `ignore_drift` rule: a name, then any
+/// of `.name`, `["key"]` (JSON string escapes) and `[N]`. `tags.Owner` and
+/// `tags["Owner"]` are the same path.
+pub fn parse_attribute_path(text: &str) -> Result<Vec<Step>, String> {
+    let bad = |why: &str| {
+        format!("{text:?} is not an attribute path: {why}. Write a path such as tags, tags.Owner, tags[\"Owner\"] or ingress[0].")
+    };
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let name = |rest: &str| -> (String, usize) {
+        let end = rest.find(|c| !is_name_char(c)).unwrap_or(rest.len());
+        (rest[..end].to_string(), end)
+    };
+    let mut steps = Vec::new();
+    let (first, used) = name(text);
+    if first.is_empty() {
+        return Err(bad("it must start with an attribute name"));
+    }
+    steps.push(Step::Name(first));
+    let mut rest = &text[used..];
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '.' => {
+                let (n, used) = name(&rest[1..]);
+                if n.is_empty() {
+                    return Err(bad("a name must follow each \".\""));
+                }
+                steps.push(Step::Name(n));
+                rest = &rest[1 + used..];
+            }
+            '[' if rest[1..].starts_with('"') => {
+                // The closing quote: the first one not escaped.
+                let body = &rest[2..];
+                let mut escaped = false;
+                let close = body.char_indices().find_map(|(i, c)| {
+                    let end = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    end.then_some(i)
+                });
+                let Some(close) = close else {
+                    return Err(bad("a quoted key is not closed"));
+                };
+                let key: String = serde_json::from_str(&rest[1..close + 3])
+                    .map_err(|e| bad(&format!("the quoted key is not a valid string ({e})")))?;
+                if !body[close + 1..].starts_with(']') {
+                    return Err(bad("a \"]\" must follow a quoted key"));
+                }
+                steps.push(Step::Name(key));
+                rest = &body[close + 2..];
+            }
+            '[' => {
+                let Some(close) = rest.find(']') else {
+                    return Err(bad("a \"[\" is not closed"));
+                };
+                let index = rest[1..close].trim().parse::<i64>().map_err(|_| {
+                    bad("an index in brackets must be a number, or a key in double quotes")
+                })?;
+                steps.push(Step::Index(index));
+                rest = &rest[close + 1..];
+            }
+            other => return Err(bad(&format!("unexpected {other:?}"))),
+        }
+    }
+    Ok(steps)
+}
+
+/// The rules of `opts` with their attribute paths parsed; an error
+/// diagnostic for each path that does not parse.
+pub fn ignore_rules(opts: &DriftOptions) -> Result<Vec<IgnoreRule>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut out = Vec::new();
+    for r in &opts.ignore {
+        let mut attributes = Vec::new();
+        for a in &r.attributes {
+            match parse_attribute_path(a.trim()) {
+                Ok(steps) => attributes.push(steps),
+                Err(e) => diags.push(Diagnostic::error(
+                    "Invalid ignore_drift attribute",
+                    format!("{e} (in the rule for {:?})", r.address),
+                )),
+            }
+        }
+        out.push(IgnoreRule {
+            address: r.address.clone(),
+            attributes,
+        });
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(out)
+}
+
+/// Attribute-level drift of a plan, minus what `rules` ignore.
+pub fn drift_findings(plan: &Plan, rules: &[IgnoreRule]) -> Vec<DriftFinding> {
     let mut out = Vec::new();
     for d in &plan.drift {
         let address = d.addr.to_string();
@@ -989,10 +1126,10 @@ pub fn drift_findings(plan: &Plan, opts: &DriftOptions) -> Vec<DriftFinding> {
             Some(after) => diff_values(&AttrPath::root(), Some(&d.before), Some(after), &mut found),
         }
         for (path, before, after) in found {
-            let path_text = path.to_string();
-            if ignored(&address, &path_text, &opts.ignore) {
+            if ignored(&address, &path, rules) {
                 continue;
             }
+            let path_text = path.to_string();
             let sensitive = before.is_some_and(is_sensitive) || after.is_some_and(is_sensitive);
             let show = |v: Option<&Value>| -> Option<serde_json::Value> {
                 if sensitive {
@@ -1063,15 +1200,17 @@ fn diff_values<'a>(
     }
 }
 
-fn ignored(address: &str, path: &str, rules: &[IgnoreDrift]) -> bool {
+/// Whether a rule covers the finding at `path` of `address`: the address
+/// matches, and the rule has no attributes or one of them is `path` or a
+/// prefix of it, step by step.
+fn ignored(address: &str, path: &AttrPath, rules: &[IgnoreRule]) -> bool {
     rules.iter().any(|r| {
         wildcard_match(&r.address, address)
             && (r.attributes.is_empty()
                 || r.attributes.iter().any(|a| {
-                    path == a
-                        || path
-                            .strip_prefix(a.as_str())
-                            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+                    !path.0.is_empty()
+                        && a.len() <= path.0.len()
+                        && a.iter().zip(&path.0).all(|(x, y)| x.matches(y))
                 }))
     })
 }
@@ -1163,27 +1302,149 @@ mod tests {
         assert_eq!(paths, ["content", "ports[1]", "tags[\"env\"]"]);
     }
 
+    fn rules(address: &str, attributes: &[&str]) -> Vec<IgnoreRule> {
+        ignore_rules(&DriftOptions {
+            ignore: vec![IgnoreDrift {
+                address: address.into(),
+                attributes: attributes.iter().map(|a| a.to_string()).collect(),
+            }],
+        })
+        .expect("valid rules")
+    }
+
+    fn path(steps: &[PathStep]) -> AttrPath {
+        AttrPath(steps.to_vec())
+    }
+
+    fn attr(a: &str) -> PathStep {
+        PathStep::Attr(a.into())
+    }
+
+    fn key(k: &str) -> PathStep {
+        PathStep::Key(k.into())
+    }
+
     #[test]
     fn ignore_rules_match_address_and_attribute_prefix() {
-        let rules = vec![IgnoreDrift {
-            address: "aws_instance.*".into(),
-            attributes: vec!["tags".into()],
-        }];
-        let cases = [
-            ("aws_instance.web", "tags", true),
-            ("aws_instance.web", "tags[\"LastModified\"]", true),
-            ("aws_instance.web", "tags_all", false),
-            ("aws_instance.web", "ami", false),
-            ("aws_s3_bucket.b", "tags", false),
+        // (rule attribute, finding path, ignored)
+        let cases: &[(&str, &[PathStep], bool)] = &[
+            ("tags", &[attr("tags")], true),
+            ("tags", &[attr("tags"), key("LastModified")], true),
+            ("tags", &[attr("tags_all")], false),
+            ("tags", &[attr("ami")], false),
+            // Dotted and bracketed keys are the same path.
+            (
+                "tags.LastModified",
+                &[attr("tags"), key("LastModified")],
+                true,
+            ),
+            (
+                "tags[\"LastModified\"]",
+                &[attr("tags"), key("LastModified")],
+                true,
+            ),
+            ("tags.LastModified", &[attr("tags"), key("Owner")], false),
+            ("tags.LastModified", &[attr("tags")], false),
+            ("tags[\"a.b\"]", &[attr("tags"), key("a.b")], true),
+            ("tags.a.b", &[attr("tags"), key("a.b")], false),
+            (
+                "tags[\"say \\\"hi\\\"\"]",
+                &[attr("tags"), key("say \"hi\"")],
+                true,
+            ),
+            // Nested blocks and positions.
+            (
+                "ingress[0]",
+                &[attr("ingress"), PathStep::Index(0), attr("cidr_blocks")],
+                true,
+            ),
+            ("ingress.0", &[attr("ingress"), PathStep::Index(0)], true),
+            ("ingress[1]", &[attr("ingress"), PathStep::Index(0)], false),
+            (
+                "root_block_device[0].volume_size",
+                &[
+                    attr("root_block_device"),
+                    PathStep::Index(0),
+                    attr("volume_size"),
+                ],
+                true,
+            ),
+            (
+                "metadata_options.http_tokens",
+                &[
+                    attr("metadata_options"),
+                    PathStep::Index(0),
+                    attr("http_tokens"),
+                ],
+                false,
+            ),
+            // The whole object deleted is covered only by a rule without attributes.
+            ("tags", &[], false),
         ];
-        for (addr, path, want) in cases {
-            assert_eq!(ignored(addr, path, &rules), want, "{addr} {path}");
+        for (rule, steps, want) in cases {
+            let r = rules("aws_instance.*", &[rule]);
+            assert_eq!(
+                ignored("aws_instance.web", &path(steps), &r),
+                *want,
+                "{rule} ~ {}",
+                path(steps)
+            );
+            assert!(
+                !ignored("aws_s3_bucket.b", &path(steps), &r),
+                "{rule}: address"
+            );
         }
-        let all = vec![IgnoreDrift {
-            address: "local_file.log".into(),
-            attributes: vec![],
-        }];
-        assert!(ignored("local_file.log", "", &all));
-        assert!(!ignored("local_file.cfg", "", &all));
+        let all = rules("local_file.log", &[]);
+        assert!(ignored("local_file.log", &AttrPath::root(), &all));
+        assert!(ignored("local_file.log", &path(&[attr("content")]), &all));
+        assert!(!ignored("local_file.cfg", &AttrPath::root(), &all));
+    }
+
+    #[test]
+    fn attribute_paths_parse_into_steps() {
+        let name = |n: &str| Step::Name(n.into());
+        let cases: &[(&str, Option<Vec<Step>>)] = &[
+            ("tags", Some(vec![name("tags")])),
+            ("tags.Owner", Some(vec![name("tags"), name("Owner")])),
+            ("tags[\"Owner\"]", Some(vec![name("tags"), name("Owner")])),
+            (
+                "a[2].b[\"c\"]",
+                Some(vec![name("a"), Step::Index(2), name("b"), name("c")]),
+            ),
+            ("kebab-case", Some(vec![name("kebab-case")])),
+            ("", None),
+            ("tags.", None),
+            (".tags", None),
+            ("tags[Owner]", None),
+            ("tags[\"Owner\"", None),
+            ("tags[\"Owner", None),
+            ("tags[", None),
+            ("tags Owner", None),
+            ("tags[\"bad \\q\"]", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_attribute_path(text).ok(), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn an_unparsable_rule_is_a_diagnostic() {
+        let opts = DriftOptions {
+            ignore: vec![IgnoreDrift {
+                address: "aws_instance.web".into(),
+                attributes: vec!["tags".into(), "tags[Owner]".into()],
+            }],
+        };
+        let diags = ignore_rules(&opts).expect_err("a bad path");
+        assert_eq!(diags.len(), 1);
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.summary, "Invalid ignore_drift attribute");
+        assert!(
+            d.detail
+                .contains("\"tags[Owner]\" is not an attribute path"),
+            "{}",
+            d.detail
+        );
+        assert!(d.detail.contains("aws_instance.web"), "{}", d.detail);
     }
 }

@@ -5,48 +5,13 @@
 //! returns to an earlier commit, `history` lists the runs and shows a plan.
 
 mod cli_support;
+#[path = "../engine/git/tests/support/mod.rs"]
+mod git_support;
 
 use cli_support::{fixture, gitform, open_state, scrub, Run};
+use git_support::{copy_tree, git, ssh_keygen};
 use gitform_state::{RunFilter, StateStore};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Runs `git` in `dir` with a fixed identity and dates, and no user or
-/// system configuration.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ann Author")
-        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
-        .env("GIT_COMMITTER_NAME", "Ann Author")
-        .env("GIT_COMMITTER_EMAIL", "ann@example.com")
-        .env("GIT_AUTHOR_DATE", "2026-11-22T10:00:00+01:00")
-        .env("GIT_COMMITTER_DATE", "2026-11-22T10:00:00+01:00")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// Replaces the tracked content of `repo` with fixture `git/<version>` and
 /// commits it; returns the SHA.
@@ -372,27 +337,11 @@ fn plan_rev_reads_the_commit_and_reports_its_errors() {
         .all(|r| r.error.as_deref().is_some_and(|e| !e.is_empty())));
 }
 
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
-    let key = dir.join(name);
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&key)
-        .output()
-        .expect("ssh-keygen runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
-    (key, public)
-}
-
 #[test]
 fn rollback_with_trusted_keys_refuses_unsigned_commits() {
     let repo = Repo::new();
     let keys = tempfile::tempdir().unwrap();
-    let (key, public) = keygen(keys.path(), "release");
+    let (key, public) = ssh_keygen(keys.path(), "release");
     let trusted = keys.path().join("allowed_signers");
     std::fs::write(&trusted, format!("release@example.com {public}")).unwrap();
     // A signed commit of v1's content on top of v2.

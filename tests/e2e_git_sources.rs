@@ -8,63 +8,25 @@
 //! with the `git` CLI, real GPG keys made with `gpg`, the real binary.
 
 mod cli_support;
+#[path = "../engine/git/tests/support/mod.rs"]
+mod git_support;
 
 use cli_support::{fixture, gitform, open_state, Run};
+use git_support::{copy_tree, git, git_gpg, Gnupg};
 use gitform_state::{RunFilter, StateStore};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("command runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// `git` in `dir` with a fixed identity, no user or system configuration,
-/// and `gnupg` as GNUPGHOME (for signing).
-fn git(dir: &Path, gnupg: Option<&Path>, args: &[&str]) -> String {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ann Author")
-        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
-        .env("GIT_COMMITTER_NAME", "Ann Author")
-        .env("GIT_COMMITTER_EMAIL", "ann@example.com");
-    if let Some(home) = gnupg {
-        cmd.env("GNUPGHOME", home);
-    }
-    run_ok(&mut cmd)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A repository holding fixture `git/<version>` in one commit.
 fn repo_with(version: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("repo");
     std::fs::create_dir_all(&root).unwrap();
-    git(&root, None, &["init", "-q", "-b", "main"]);
+    git(&root, &["init", "-q", "-b", "main"]);
     std::fs::write(root.join(".gitignore"), ".gitform/\nout/\n").unwrap();
     copy_tree(&fixture("git").join(version), &root);
-    git(&root, None, &["add", "-A"]);
-    git(&root, None, &["commit", "-q", "-m", version]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", version]);
     (tmp, root)
 }
 
@@ -215,65 +177,6 @@ fn a_committed_tfvars_error_names_the_committed_file() {
     );
 }
 
-/// A temporary GNUPGHOME whose gpg-agent is stopped on drop.
-struct Gnupg {
-    _tmp: tempfile::TempDir,
-    home: PathBuf,
-}
-
-impl Gnupg {
-    fn new() -> Gnupg {
-        let tmp = tempfile::Builder::new().prefix("gpg").tempdir().unwrap();
-        let home = tmp.path().join("h");
-        std::fs::create_dir(&home).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
-        Gnupg { _tmp: tmp, home }
-    }
-
-    fn gpg(&self, args: &[&str]) -> String {
-        run_ok(
-            Command::new("gpg")
-                .env("GNUPGHOME", &self.home)
-                .args(["--batch", "--no-tty"])
-                .args(args),
-        )
-    }
-
-    /// A new signing key for `uid`: its fingerprint and armoured public key.
-    fn key(&self, uid: &str) -> (String, String) {
-        self.gpg(&[
-            "--passphrase",
-            "",
-            "--quick-gen-key",
-            uid,
-            "ed25519",
-            "sign",
-            "never",
-        ]);
-        let listing = self.gpg(&["--with-colons", "--list-keys", uid]);
-        let fpr = listing
-            .lines()
-            .find_map(|l| l.strip_prefix("fpr:"))
-            .map(|l| l.trim_matches(':').to_string())
-            .expect("a fingerprint");
-        let public = self.gpg(&["--armor", "--export", &fpr]);
-        (fpr, public)
-    }
-}
-
-impl Drop for Gnupg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", &self.home)
-            .args(["--kill", "gpg-agent"])
-            .output();
-    }
-}
-
 #[test]
 fn rollback_accepts_commits_signed_by_a_trusted_gpg_key() {
     let (_tmp, root) = repo_with("files");
@@ -288,10 +191,10 @@ fn rollback_accepts_commits_signed_by_a_trusted_gpg_key() {
 
     let sign = |fpr: &str, motd: &str, message: &str| -> String {
         std::fs::write(infra.join("motd.txt"), motd).unwrap();
-        git(&root, Some(&gnupg.home), &["add", "-A", "infra"]);
-        git(
+        git(&root, &["add", "-A", "infra"]);
+        git_gpg(
             &root,
-            Some(&gnupg.home),
+            &gnupg,
             &[
                 "-c",
                 "gpg.program=gpg",
@@ -304,7 +207,7 @@ fn rollback_accepts_commits_signed_by_a_trusted_gpg_key() {
                 message,
             ],
         );
-        git(&root, None, &["rev-parse", "HEAD"])
+        git(&root, &["rev-parse", "HEAD"])
     };
     let by_release = sign(&release_fpr, "release motd\n", "signed by the release key");
     let by_other = sign(&other_fpr, "other motd\n", "signed by another key");

@@ -1,6 +1,7 @@
-//! What the git layer's tests share: `git` with a fixed identity, files,
-//! and throwaway SSH and OpenPGP keys. Each test binary includes it with
-//! `mod support;` and uses what it needs.
+//! What the git tests share: `git` with a fixed identity, files, and
+//! throwaway SSH and OpenPGP keys. The git layer's test binaries include
+//! it with `mod support;`, the binary's end-to-end git tests (tests/e2e_git*.rs)
+//! with `#[path = "../engine/git/tests/support/mod.rs"] mod git_support;`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,20 @@ pub fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
+}
+
+/// Copies the directory `from` into `to` (made if needed), recursively.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
 
 /// A new ed25519 SSH key `dir/name` (no passphrase): its path and public line.
