@@ -2,12 +2,12 @@
 //! aws_route_table_association against moto, checked with the test's own
 //! EC2 client.
 
-mod network_support;
+mod support;
 
 use aws_sdk_ec2::types::{Filter, RouteTable};
 use gitform_value::Value;
-use network_support::*;
 use std::collections::BTreeMap;
+use support::*;
 
 const RT: &str = "aws_route_table";
 const ROUTE: &str = "aws_route";
@@ -92,7 +92,7 @@ fn element(env: &Env, type_name: &str, attr: &str, fields: &[(&str, Value)]) -> 
 
 #[tokio::test]
 async fn route_table_with_inline_routes() {
-    let Some(env) = env("route_table_with_inline_routes").await else {
+    let Some(env) = env_with("route_table_with_inline_routes", Setup::NETWORK).await else {
         return;
     };
     let (vpc, igw) = network(&env, "10.40.0.0/16").await;
@@ -183,7 +183,7 @@ async fn route_table_with_inline_routes() {
     // No route set at all (no block, no argument): routes are left to
     // aws_route resources.
     let mut unset = config(vec![], "edge");
-    set(&mut unset, "route", Value::Null);
+    set_attr(&mut unset, "route", Value::Null);
     let (planned, replace) = env.plan_update(RT, &state4, &unset).await;
     assert!(replace.is_empty());
     assert_eq!(planned.get_attr("route"), state4.get_attr("route"));
@@ -223,7 +223,7 @@ async fn route_table_with_inline_routes() {
 
 #[tokio::test]
 async fn route_resource_lifecycle() {
-    let Some(env) = env("route_resource_lifecycle").await else {
+    let Some(env) = env_with("route_resource_lifecycle", Setup::NETWORK).await else {
         return;
     };
     let (vpc, igw) = network(&env, "10.42.0.0/16").await;
@@ -337,7 +337,7 @@ async fn route_resource_lifecycle() {
 
 #[tokio::test]
 async fn route_table_association_lifecycle() {
-    let Some(env) = env("route_table_association_lifecycle").await else {
+    let Some(env) = env_with("route_table_association_lifecycle", Setup::NETWORK).await else {
         return;
     };
     let (vpc, _) = network(&env, "10.43.0.0/16").await;

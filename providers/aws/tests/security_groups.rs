@@ -2,12 +2,12 @@
 //! and the aws_security_group data source against moto, checked with the
 //! test's own EC2 client.
 
-mod security_support;
+mod support;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, Tag};
 use gitform_value::Value;
-use security_support::*;
 use std::collections::BTreeSet;
+use support::*;
 
 const SG: &str = "aws_security_group";
 
@@ -175,14 +175,14 @@ async fn security_group_lifecycle() {
             Value::set(vec![ingress(&env, "all", 22, 22, &["10.0.0.0/8"], false)]),
         )],
     );
-    let errs = env.validate(SG, &bad).await;
+    let errs = errors(&env.validate(SG, &bad).await);
     assert!(
         errs.iter().any(|e| e.contains("must both be 0")),
         "{errs:?}"
     );
 
     // Read: nothing changed, nothing reported.
-    let read = env.read_one(SG, &state).await.expect("exists");
+    let read = env.read(SG, &state).await.expect("exists");
     assert_eq!(changed_attrs(&state, &read), Vec::<String>::new());
     // A second plan is a no-op.
     let again = env.plan(SG, Some(&read), &config).await;
@@ -264,8 +264,7 @@ async fn security_group_lifecycle() {
             ("egress", Value::set(vec![egress_all(&env)])),
         ],
     );
-    let (paths, state3) = env.replace(SG, &state2, &renamed).await;
-    assert_eq!(paths, ["name"]);
+    let state3 = env.replace(SG, &state2, &renamed, &["name"]).await;
     let id3 = attr(&state3, "id").to_string();
     assert_ne!(id3, id);
     assert!(!group_exists(&env, &id).await);
@@ -277,7 +276,7 @@ async fn security_group_lifecycle() {
     // Destroy.
     env.destroy(SG, &state3).await;
     assert!(!group_exists(&env, &id3).await);
-    assert!(env.read_one(SG, &state3).await.is_none());
+    assert!(env.read(SG, &state3).await.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -326,7 +325,7 @@ async fn groups_that_reference_each_other() {
         rules_of(&env, &app_id).await,
         [rule(&format!("I{db_id}"), 5432, 5432, "tcp")].into()
     );
-    let read = env.read(SG, &[app2.clone(), db.clone()]).await;
+    let read = env.read_all(SG, &[app2.clone(), db.clone()]).await;
     assert_eq!(
         changed_attrs(&app2, read[0].as_ref().unwrap()),
         Vec::<String>::new()
@@ -386,7 +385,7 @@ async fn drift_reports_exactly_the_changed_attributes_and_apply_restores() {
         .unwrap();
 
     env.proxy.take_counts();
-    let read = env.read_one(SG, &state).await.expect("exists");
+    let read = env.read(SG, &state).await.expect("exists");
     let counts = env.proxy.take_counts();
     assert_eq!(counts.calls(), 1, "one call: {}", counts.summary());
     assert_eq!(
@@ -439,7 +438,7 @@ async fn batched_read_is_one_call_for_many_groups() {
         .await
         .unwrap();
     env.proxy.take_counts();
-    let read = env.read(SG, &states).await;
+    let read = env.read_all(SG, &states).await;
     let counts = env.proxy.take_counts();
     assert_eq!(
         (counts.calls(), counts.of("DescribeSecurityGroups").calls),
@@ -496,7 +495,7 @@ async fn security_group_rule_lifecycle() {
         ]
         .into()
     );
-    let read = env.read_one(RULE, &state).await.expect("exists");
+    let read = env.read(RULE, &state).await.expect("exists");
     assert_eq!(changed_attrs(&state, &read), Vec::<String>::new());
 
     // In place: the description only.
@@ -530,10 +529,14 @@ async fn security_group_rule_lifecycle() {
     assert_eq!(attr(&imported, "description"), "app");
 
     // Replace: another port.
-    let (paths, moved) = env
-        .replace(RULE, &described, &config(9090, Some("app")))
+    let moved = env
+        .replace(
+            RULE,
+            &described,
+            &config(9090, Some("app")),
+            &["from_port", "to_port"],
+        )
         .await;
-    assert_eq!(paths, ["from_port", "to_port"]);
     assert_eq!(
         rules_of(&env, &gid).await,
         [
@@ -558,7 +561,7 @@ async fn security_group_rule_lifecycle() {
         .send()
         .await
         .unwrap();
-    assert!(env.read_one(RULE, &moved).await.is_none());
+    assert!(env.read(RULE, &moved).await.is_none());
 
     // Destroy what is left.
     env.destroy(RULE, &moved).await;
@@ -615,7 +618,7 @@ async fn vpc_security_group_rules_lifecycle() {
     // The group, with no inline rules, leaves the rule resources' rules
     // alone: its refresh shows them, its plan changes nothing.
     let group_config = env.config(SG, &[("name", s("a")), ("vpc_id", s(&vpc))]);
-    let a_read = env.read_one(SG, &a).await.expect("group");
+    let a_read = env.read(SG, &a).await.expect("group");
     assert_eq!(changed_attrs(&a, &a_read), ["ingress"]);
     let plan = env.plan(SG, Some(&a_read), &group_config).await;
     assert_eq!(
@@ -650,7 +653,7 @@ async fn vpc_security_group_rules_lifecycle() {
         .send()
         .await
         .unwrap();
-    let read = env.read_one(INGRESS, &moved).await.expect("exists");
+    let read = env.read(INGRESS, &moved).await.expect("exists");
     assert_eq!(changed_attrs(&moved, &read), ["tags", "tags_all"]);
 
     // Import by sgr- id.
@@ -661,20 +664,26 @@ async fn vpc_security_group_rules_lifecycle() {
     assert!(!env.import_error(EGRESS, &sgr).await.is_empty());
 
     // Replace: another group.
-    let (paths, other) = env
-        .replace(INGRESS, &read, &config(&b_id, 8080, "alt"))
+    let other = env
+        .replace(
+            INGRESS,
+            &read,
+            &config(&b_id, 8080, "alt"),
+            &["security_group_id"],
+        )
         .await;
-    assert_eq!(paths, ["security_group_id"]);
     assert!(rules_of(&env, &a_id).await.is_empty());
     assert_eq!(
         rules_of(&env, &b_id).await,
         [rule("I10.0.0.0/8", 8080, 8080, "tcp")].into()
     );
 
-    // An egress rule to another group, all protocols.
+    // An egress rule to another group, all protocols. moto records the
+    // referenced group as `account/sg-..`, so state and plan differ there.
     let egress = env
-        .create(
+        .apply(
             EGRESS,
+            None,
             &env.config(
                 EGRESS,
                 &[
@@ -692,7 +701,7 @@ async fn vpc_security_group_rules_lifecycle() {
 
     // Both refreshed in one call each.
     env.proxy.take_counts();
-    let both = env.read(INGRESS, &[other.clone(), other.clone()]).await;
+    let both = env.read_all(INGRESS, &[other.clone(), other.clone()]).await;
     assert_eq!(env.proxy.take_counts().calls(), 1);
     assert!(both.iter().all(Option::is_some));
 
@@ -706,7 +715,7 @@ async fn vpc_security_group_rules_lifecycle() {
         INGRESS,
         &[("security_group_id", s(&a_id)), ("ip_protocol", s("tcp"))],
     );
-    assert!(!env.validate(INGRESS, &none).await.is_empty());
+    assert!(!errors(&env.validate(INGRESS, &none).await).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -729,7 +738,7 @@ async fn security_group_data_source() {
         )
         .await;
     let by_name = env
-        .read_data(
+        .try_read_data(
             "aws_security_group",
             &env.data_config(
                 "aws_security_group",
@@ -741,7 +750,7 @@ async fn security_group_data_source() {
     assert_eq!(attr(&by_name, "id"), attr(&g, "id"));
     assert_eq!(attr(&by_name, "description"), "Managed by Terraform");
     let by_tag = env
-        .read_data(
+        .try_read_data(
             "aws_security_group",
             &env.data_config("aws_security_group", &[("tags", map(&[("Role", "db")]))]),
         )
@@ -750,14 +759,14 @@ async fn security_group_data_source() {
     assert_eq!(attr(&by_tag, "name"), "lookup");
     // The VPC's default group and ours: more than one.
     let many = env
-        .read_data(
+        .try_read_data(
             "aws_security_group",
             &env.data_config("aws_security_group", &[("vpc_id", s(&vpc))]),
         )
         .await;
     assert!(many.is_err(), "{many:?}");
     let none = env
-        .read_data(
+        .try_read_data(
             "aws_security_group",
             &env.data_config("aws_security_group", &[("name", s("nope"))]),
         )
@@ -788,7 +797,7 @@ async fn refresh_of_more_than_200_groups_is_one_call_per_200() {
         priors.push(env.config(SG, &[("id", s(&id))]));
     }
     env.proxy.take_counts();
-    let read = env.read(SG, &priors).await;
+    let read = env.read_all(SG, &priors).await;
     let counts = env.proxy.take_counts();
     assert_eq!(
         counts.of("DescribeSecurityGroups").calls,
@@ -857,15 +866,16 @@ async fn unset_rules_are_kept_and_empty_rules_are_removed() {
         [rule("E0.0.0.0/0", 0, 0, "-1")].into()
     );
     assert_eq!(state3.get_attr("ingress"), Some(&Value::Set(vec![])));
-    let read = env.read_one(SG, &state3).await.expect("exists");
+    let read = env.read(SG, &state3).await.expect("exists");
     assert_eq!(changed_attrs(&state3, &read), Vec::<String>::new());
 
     // A rule block without from_port.
     let mut partial = ingress(&env, "tcp", 80, 80, &["10.0.0.0/8"], false);
     set_attr(&mut partial, "from_port", Value::Null);
-    let errs = env
-        .validate(SG, &config(Value::set(vec![partial]), Value::Null))
-        .await;
+    let errs = errors(
+        &env.validate(SG, &config(Value::set(vec![partial]), Value::Null))
+            .await,
+    );
     assert!(
         errs.iter().any(|e| e.contains("ingress.0.from_port")),
         "{errs:?}"
