@@ -125,7 +125,11 @@ fn load_root_module(dir: &Path) -> Result<Option<Workspace>, DiagnosticsError> {
     if !has_config {
         return Ok(None);
     }
-    let (ws, diags) = operations::load(dir, crate::engine_cmds::registry());
+    let (mut ws, diags) = operations::load(dir, gitform_engine::ProviderRegistry::new());
+    ws.registry = crate::registry::registry_for(crate::registry::PluginSearch {
+        base_dir: dir.to_path_buf(),
+        requirements: crate::registry::requirements(&ws.root),
+    });
     if diags.has_errors() {
         return Err(
             DiagnosticsError::new(diags).with_sources(crate::engine_cmds::all_files(&ws.root))

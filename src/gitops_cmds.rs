@@ -164,28 +164,56 @@ fn var_args(v: &VarArgs) -> Vec<VarArg> {
         .collect()
 }
 
-/// Parses `ADDRESS` or `ADDRESS:ATTR,ATTR`.
+/// Parses `ADDRESS` or `ADDRESS:ATTR,ATTR`. A `:` or `,` inside brackets
+/// or quotes (`x.y["a:b"]`, `tags["a,b"]`) does not split.
 fn ignore_rule(text: &str) -> IgnoreDrift {
-    // The address may contain `:` only inside a quoted key, which the
-    // last `:` outside brackets never is; split at the last `:` after `]`.
-    let split = text
-        .rfind(':')
-        .filter(|&i| !text[i..].contains(']') && !text[i..].contains('"'));
-    match split {
-        Some(i) => IgnoreDrift {
-            address: text[..i].to_string(),
-            attributes: text[i + 1..]
-                .split(',')
+    let mut parts = split_outside(text, ':', 1).into_iter();
+    let address = parts.next().unwrap_or_default().to_string();
+    let attributes = parts
+        .next()
+        .map(|attrs| {
+            split_outside(attrs, ',', usize::MAX)
+                .into_iter()
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
                 .map(str::to_string)
-                .collect(),
-        },
-        None => IgnoreDrift {
-            address: text.to_string(),
-            attributes: Vec::new(),
-        },
+                .collect()
+        })
+        .unwrap_or_default();
+    IgnoreDrift {
+        address,
+        attributes,
     }
+}
+
+/// `text` split at up to `max` occurrences of `sep` that are outside
+/// double quotes (with backslash escapes) and square brackets.
+fn split_outside(text: &str, sep: char, max: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut escaped, mut start) = (0usize, false, false, 0);
+    for (i, c) in text.char_indices() {
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            c if c == sep && depth == 0 && out.len() < max => {
+                out.push(&text[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[start..]);
+    out
 }
 
 pub fn drift(args: &DriftArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
@@ -198,6 +226,8 @@ pub fn drift(args: &DriftArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     spec.parallelism = args.parallelism;
     spec.approval = Approval::PlanOnly;
     spec.drift.ignore = args.ignore.iter().map(|r| ignore_rule(r)).collect();
+    // A rule that cannot match anything is a mistake to say at once.
+    crate::runs::ignore_rules(&spec.drift).map_err(DiagnosticsError::new)?;
     spec.lock = LockOptions {
         enabled: args.lock.lock,
         timeout: args.lock.lock_timeout,
@@ -588,6 +618,21 @@ mod tests {
             ),
             ("x.y[\"a:b\"]", "x.y[\"a:b\"]", vec![]),
             ("x.y[\"a:b\"]:content", "x.y[\"a:b\"]", vec!["content"]),
+            (
+                "aws_instance.web:tags[\"Owner\"]",
+                "aws_instance.web",
+                vec!["tags[\"Owner\"]"],
+            ),
+            (
+                "aws_instance.web:tags[\"a,b\"],tags.Owner",
+                "aws_instance.web",
+                vec!["tags[\"a,b\"]", "tags.Owner"],
+            ),
+            (
+                "x[\"k\\\"]:\"]:tags[\"a:b\"]",
+                "x[\"k\\\"]:\"]",
+                vec!["tags[\"a:b\"]"],
+            ),
         ];
         for (text, address, attributes) in cases {
             let rule = ignore_rule(text);

@@ -180,6 +180,23 @@ fn rev_drift_rollback_and_history() {
         "-ignore",
         "module.files.local_file.*",
     ]));
+    // A rule whose attribute path cannot match anything is refused before
+    // a run starts (and so is not journaled).
+    let bad = repo.run(&[
+        "drift",
+        "-no-color",
+        "-ignore",
+        "module.files.local_file.*:tags[Owner]",
+    ]);
+    assert_eq!(bad.code, 1, "{}\n{}", bad.stdout, bad.stderr);
+    assert!(
+        bad.stderr.contains("Error: Invalid ignore_drift attribute")
+            && bad
+                .stderr
+                .contains("\"tags[Owner]\" is not an attribute path"),
+        "{}",
+        bad.stderr
+    );
 
     // Rollback to v1: the plan is shown, applied, and the infrastructure is
     // v1's again (the random_id goes away).
