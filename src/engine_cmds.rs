@@ -27,8 +27,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use crate::registry::registry;
-
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -49,9 +47,20 @@ fn fail(diags: Diagnostics, ws: Option<&Workspace>) -> anyhow::Error {
     DiagnosticsError::new(diags).with_sources(sources).into()
 }
 
+/// Loads the configuration in the working directory, with the providers
+/// its `required_providers` asks for (plugins from `.gitform/plugins/`).
+fn load_here() -> (Workspace, Diagnostics) {
+    let (mut ws, diags) = operations::load(Path::new("."), gitform_engine::ProviderRegistry::new());
+    ws.registry = crate::registry::registry_for(crate::registry::PluginSearch {
+        base_dir: ".".into(),
+        requirements: crate::registry::requirements(&ws.root),
+    });
+    (ws, diags)
+}
+
 /// Loads the configuration in the working directory; errors stop here.
 fn load_workspace(ui: &Ui) -> anyhow::Result<Workspace> {
-    let (ws, diags) = operations::load(Path::new("."), registry());
+    let (ws, diags) = load_here();
     if diags.has_errors() {
         return Err(fail(diags, Some(&ws)));
     }
@@ -699,7 +708,7 @@ pub fn show(args: &ShowArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
 
 pub fn graph(args: &GraphArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     let _ = args;
-    let (ws, diags) = operations::load(Path::new("."), registry());
+    let (ws, diags) = load_here();
     if diags.has_errors() && ws.graph.graph.node_count() == 0 {
         return Err(fail(diags, Some(&ws)));
     }
@@ -741,7 +750,7 @@ pub fn import(args: &ImportArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
 }
 
 pub fn validate(args: &ValidateArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
-    let (ws, mut diags) = operations::load(Path::new("."), registry());
+    let (ws, mut diags) = load_here();
     if !diags.has_errors() {
         diags.extend(operations::validate_schemas(&ws));
     }

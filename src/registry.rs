@@ -50,16 +50,6 @@ pub fn registry_for(search: PluginSearch) -> ProviderRegistry {
     providers(PluginFinder::new(&base, requirements))
 }
 
-/// The providers of this binary, with plugin discovery from the working
-/// directory, whose configuration is parsed a second time (when a plugin
-/// is first looked for) to learn its `required_providers`. Only for
-/// callers that create the registry before loading the configuration;
-/// prefer [`registry_for`].
-pub fn registry() -> ProviderRegistry {
-    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    providers(PluginFinder::new(&dir, OnceLock::new()))
-}
-
 fn providers(finder: PluginFinder) -> ProviderRegistry {
     let mut r = ProviderRegistry::new();
     for (name, f) in gitform_builtin::builtin_providers() {

@@ -1052,6 +1052,14 @@ impl Decoder<'_> {
         }
         if let Some(a) = items.get("attributes") {
             rule.attributes = self.strings(a, diags)?;
+            if let Some(e) = rule
+                .attributes
+                .iter()
+                .find_map(|p| crate::runs::parse_attribute_path(p).err())
+            {
+                diags.push(self.invalid(a, "Invalid attribute path", e));
+                return None;
+            }
         }
         Some(rule)
     }
