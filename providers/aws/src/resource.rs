@@ -33,11 +33,16 @@ pub const DETAILS_CONCURRENCY: usize = 8;
 /// (EC2 is eventually consistent).
 pub const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// What an operation needs: the connection and the operation's timeout
-/// (from the resource's `timeouts` block, or its default).
+/// What an operation needs: the connection, the operation's timeout (from
+/// the resource's `timeouts` block, or its default) and the configuration.
 pub struct Ctx<'a> {
     pub session: &'a Session,
     pub timeout: Duration,
+    /// The resource's configuration as written, for the values the planned
+    /// state records differently (`aws_instance.user_data` is planned as
+    /// its SHA-1, the script is sent as written). `Value::Null` when
+    /// deleting, refreshing or importing.
+    pub config: &'a Value,
 }
 
 impl<'a> Ctx<'a> {
@@ -369,12 +374,22 @@ pub fn plan(r: &dyn Resource, tags: &TagConfig, req: PlanChangeRequest) -> PlanC
     }
 }
 
-fn ctx<'a>(session: &'a Session, r: &dyn Resource, v: &Value, op: Op) -> Result<Ctx<'a>, Error> {
+fn ctx<'a>(
+    session: &'a Session,
+    r: &dyn Resource,
+    v: &Value,
+    config: &'a Value,
+    op: Op,
+) -> Result<Ctx<'a>, Error> {
     let timeout = match r.timeouts() {
         Some(t) => t.resolve(v, op)?,
         None => FALLBACK,
     };
-    Ok(Ctx { session, timeout })
+    Ok(Ctx {
+        session,
+        timeout,
+        config,
+    })
 }
 
 /// Reads one object back after a create or update, waiting for it to show
@@ -424,7 +439,7 @@ pub async fn apply(
     };
     match (req.prior_state, req.planned_state) {
         (Some(prior), None) => {
-            let cx = match ctx(session, r, &prior, Op::Delete) {
+            let cx = match ctx(session, r, &prior, &req.config, Op::Delete) {
                 Ok(cx) => cx,
                 Err(e) => return fail(Some(prior), &e, "Deleting"),
             };
@@ -435,7 +450,7 @@ pub async fn apply(
             }
         }
         (None, Some(planned)) => {
-            let cx = match ctx(session, r, &planned, Op::Create) {
+            let cx = match ctx(session, r, &planned, &req.config, Op::Create) {
                 Ok(cx) => cx,
                 Err(e) => return fail(None, &e, "Creating"),
             };
@@ -468,7 +483,7 @@ pub async fn apply(
             }
         }
         (Some(prior), Some(planned)) => {
-            let cx = match ctx(session, r, &planned, Op::Update) {
+            let cx = match ctx(session, r, &planned, &req.config, Op::Update) {
                 Ok(cx) => cx,
                 Err(e) => return fail(Some(prior), &e, "Updating"),
             };
@@ -525,6 +540,7 @@ pub async fn read_batch(
     let cx = Ctx {
         session,
         timeout: r.timeouts().and_then(|t| t.read).unwrap_or(FALLBACK),
+        config: &Value::Null,
     };
     match r.read_batch(&cx, &priors).await {
         Ok(found) if found.len() == priors.len() => {
@@ -602,6 +618,7 @@ pub async fn import(r: &dyn Resource, session: &Session, id: &str) -> ImportResp
     let cx = Ctx {
         session,
         timeout: r.timeouts().and_then(|t| t.read).unwrap_or(FALLBACK),
+        config: &Value::Null,
     };
     let failed = |d: Diagnostic| ImportResponse {
         imported: Vec::new(),
@@ -643,7 +660,11 @@ pub async fn read_data(
     config: &Value,
 ) -> Result<Value, Error> {
     let timeout = DATA_SOURCE_TIMEOUTS.resolve(config, Op::Read)?;
-    let cx = Ctx { session, timeout };
+    let cx = Ctx {
+        session,
+        timeout,
+        config,
+    };
     let state = d.read(&cx, config).await?;
     Ok(conform(&full_data_schema(d).block, state, config))
 }

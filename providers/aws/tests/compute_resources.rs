@@ -39,6 +39,24 @@ async fn volume_of(env: &Env, id: &str) -> aws_sdk_ec2::types::Volume {
     r.volumes().first().cloned().expect("the volume")
 }
 
+/// The user data EC2 holds for an instance, decoded.
+async fn sent_user_data(env: &Env, id: &str) -> Option<String> {
+    use base64::Engine as _;
+    let r = env
+        .ec2
+        .describe_instance_attribute()
+        .instance_id(id)
+        .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
+        .send()
+        .await
+        .expect("DescribeInstanceAttribute");
+    let b64 = r.user_data()?.value()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64 user data");
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 fn state_of(i: &aws_sdk_ec2::types::Instance) -> String {
     i.state()
         .and_then(|s| s.name())
@@ -194,13 +212,11 @@ async fn instance_lifecycle() {
             ],
         )
     };
-    // `apply`, not `create`: the plan carries user_data as configured and
-    // the state records its SHA-1 (see the report on issue #4: the
-    // framework hands `create` only the planned state, so the plan cannot
-    // hold the hash as hashicorp/aws's StateFunc does).
-    let state = env
-        .apply(I, None, &config(&ami, "t3.micro", &sg_a, "web", 12))
-        .await;
+    // The plan holds user_data as its SHA-1 (hashicorp/aws's StateFunc):
+    // every known planned value is what the state records.
+    let created = config(&ami, "t3.micro", &sg_a, "web", 12);
+    let planned = env.plan(I, None, &created).await.planned_state.unwrap();
+    let state = env.create(I, &created).await;
     let id = attr(&state, "id").to_string();
     let i = instance_of(&env, &id).await.expect("described");
     assert_eq!(state_of(&i), "running");
@@ -217,16 +233,13 @@ async fn instance_lifecycle() {
             .map(|b| format!("{b:02x}"))
             .collect()
     };
+    assert_eq!(attr(&planned, "user_data"), sha1);
     assert_eq!(attr(&state, "user_data"), sha1);
-    let sent = env
-        .ec2
-        .describe_instance_attribute()
-        .instance_id(&id)
-        .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
-        .send()
-        .await
-        .unwrap();
-    assert!(sent.user_data().and_then(|u| u.value()).is_some());
+    // The script itself was sent, from the configuration.
+    assert_eq!(
+        sent_user_data(&env, &id).await.as_deref(),
+        Some("#!/bin/sh\necho hello\n")
+    );
     let root_state = &state
         .get_attr("root_block_device")
         .unwrap()
@@ -321,13 +334,11 @@ async fn instance_lifecycle() {
             .unwrap()
             .to_string()
     };
-    // By hand rather than `env.replace`: the plan carries user_data as
-    // configured, the state its SHA-1 (see `apply` above).
     let other = config(&other_ami, "t3.small", &sg_b, "web2", 20);
-    let (_, causes) = env.plan_update(I, &drifted, &other).await;
-    assert_eq!(causes, ["ami"]);
-    env.destroy(I, &drifted).await;
-    let replaced = env.apply(I, None, &other).await;
+    let replaced = env.replace(I, &drifted, &other, &["ami"]).await;
+    let (again, causes) = env.plan_update(I, &replaced, &other).await;
+    assert!(causes.is_empty(), "{causes:?}");
+    assert_eq!(changed_attrs(&replaced, &again), Vec::<String>::new());
     let new_id = attr(&replaced, "id").to_string();
     assert_ne!(new_id, id);
     assert_eq!(
@@ -344,6 +355,100 @@ async fn instance_lifecycle() {
         .unwrap();
     assert!(env.read(I, &replaced).await.is_none());
     env.destroy(I, &replaced).await;
+}
+
+/// `user_data` planned and recorded as its SHA-1, the script sent as
+/// written: a new script changes in place, or replaces with
+/// `user_data_replace_on_change`; `user_data_base64` is
+/// recorded as written. Every apply is followed by a no-op plan.
+#[tokio::test(flavor = "multi_thread")]
+async fn instance_user_data_changes() {
+    let Some(env) = env("instance_user_data_changes").await else {
+        return;
+    };
+    const I: &str = "aws_instance";
+    let ami = env.ami().await;
+    let config = |data: (&str, &str), replace_on_change: bool| {
+        env.config(
+            I,
+            &[
+                ("ami", s(&ami)),
+                ("instance_type", s("t3.micro")),
+                (data.0, s(data.1)),
+                (
+                    "user_data_replace_on_change",
+                    Value::Bool(replace_on_change),
+                ),
+            ],
+        )
+    };
+    let no_op = |state: Value, config: Value| {
+        let env = &env;
+        async move {
+            let (planned, causes) = env.plan_update(I, &state, &config).await;
+            assert!(causes.is_empty(), "{causes:?}");
+            assert_eq!(changed_attrs(&state, &planned), Vec::<String>::new());
+        }
+    };
+    let sha1 = |text: &str| -> String {
+        use sha1::Digest;
+        sha1::Sha1::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+
+    let first = config(("user_data", "#!/bin/sh\necho one\n"), false);
+    let state = env.create(I, &first).await;
+    let id = attr(&state, "id").to_string();
+    assert_eq!(attr(&state, "user_data"), sha1("#!/bin/sh\necho one\n"));
+    no_op(state.clone(), first).await;
+
+    // A new script: planned as its hash, in place. (Not applied here:
+    // hashicorp/aws sends ModifyInstanceAttribute UserData as the decoded
+    // bytes, which the SDK encodes once, as EC2 takes it; moto decodes the
+    // blob and then wants base64 again, so it refuses the call.)
+    let second = config(("user_data", "#!/bin/sh\necho two\n"), false);
+    let (planned, causes) = env.plan_update(I, &state, &second).await;
+    assert!(causes.is_empty(), "{causes:?}");
+    assert_eq!(attr(&planned, "user_data"), sha1("#!/bin/sh\necho two\n"));
+    assert_eq!(changed_attrs(&state, &planned), ["user_data"]);
+
+    // With user_data_replace_on_change, a new script is a new instance.
+    let state = env
+        .update(
+            I,
+            &state,
+            &config(("user_data", "#!/bin/sh\necho one\n"), true),
+        )
+        .await;
+    assert_eq!(attr(&state, "id"), id);
+    let third = config(("user_data", "#!/bin/sh\necho three\n"), true);
+    let replaced = env.replace(I, &state, &third, &["user_data"]).await;
+    let new_id = attr(&replaced, "id").to_string();
+    assert_ne!(new_id, id);
+    assert_eq!(
+        sent_user_data(&env, &new_id).await.as_deref(),
+        Some("#!/bin/sh\necho three\n")
+    );
+    no_op(replaced.clone(), third).await;
+    env.destroy(I, &replaced).await;
+
+    // user_data_base64: recorded as written.
+    let b64 = config(("user_data_base64", "IyEvYmluL3NoCmVjaG8gZm91cgo="), false);
+    let state = env.create(I, &b64).await;
+    assert_eq!(
+        attr(&state, "user_data_base64"),
+        "IyEvYmluL3NoCmVjaG8gZm91cgo="
+    );
+    assert_eq!(
+        sent_user_data(&env, attr(&state, "id")).await.as_deref(),
+        Some("#!/bin/sh\necho four\n")
+    );
+    let read = env.read(I, &state).await.expect("exists");
+    assert_eq!(changed_attrs(&state, &read), Vec::<String>::new());
+    no_op(read, b64).await;
+    env.destroy(I, &state).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

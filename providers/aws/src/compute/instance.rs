@@ -12,10 +12,12 @@
 //! DescribeInstances to show it), `private_dns_name_options`
 //! (ModifyPrivateDnsNameOptions with the changed fields) and
 //! `secondary_private_ips` (Unassign/AssignPrivateIpAddresses on the
-//! primary interface). `user_data` is recorded as its SHA-1, as the
-//! real provider does. A refresh is one paginated DescribeInstances call per
-//! 200 instances (pages are reservations) plus one DescribeVolumes call per
-//! 200 of their volumes, for the configured block devices.
+//! primary interface). `user_data` is planned and recorded as its SHA-1,
+//! as the real provider's StateFunc has it; the script itself is read from
+//! the configuration ([`Ctx::config`]) for RunInstances and
+//! ModifyInstanceAttribute. A refresh is one paginated DescribeInstances
+//! call per 200 instances (pages are reservations) plus one DescribeVolumes
+//! call per 200 of their volumes, for the configured block devices.
 
 use super::volume;
 use crate::attrs::{blocks, bool_attr, changed, int_attr, keep, non_empty, str_attr, strings};
@@ -69,17 +71,15 @@ fn is_hash(v: &str) -> bool {
     v.len() == 40 && v.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The user data as RunInstances and ModifyInstanceAttribute take it:
-/// base64. `user_data` is sent encoded (unless it already is base64, which
-/// hashicorp/aws also accepts), `user_data_base64` as it is.
-fn user_data_b64(v: &Value) -> Option<String> {
-    if let Some(b) = non_empty(v, "user_data_base64") {
+/// The user data of a configuration as RunInstances and
+/// ModifyInstanceAttribute take it: base64. `user_data` is sent encoded
+/// (unless it already is base64, which hashicorp/aws also accepts),
+/// `user_data_base64` as it is.
+fn user_data_b64(config: &Value) -> Option<String> {
+    if let Some(b) = non_empty(config, "user_data_base64") {
         return Some(b.to_string());
     }
-    let raw = non_empty(v, "user_data")?;
-    if is_hash(raw) {
-        return None;
-    }
+    let raw = non_empty(config, "user_data")?;
     let engine = base64::engine::general_purpose::STANDARD;
     Some(match engine.decode(raw) {
         Ok(_) => raw.to_string(),
@@ -1148,9 +1148,15 @@ impl Resource for Ec2Instance {
         out
     }
 
-    /// `user_data` is planned as its SHA-1 when it equals the recorded one;
-    /// a change replaces the instance only with `user_data_replace_on_change`.
+    /// `user_data` is planned as the SHA-1 of the configured script, as
+    /// hashicorp/aws's StateFunc records it (`create`/`update` send the
+    /// script from the configuration); `user_data_base64` as written. A
+    /// change replaces the instance only with `user_data_replace_on_change`.
     fn plan(&self, p: &mut Planning<'_>) {
+        if let Some(script) = non_empty(p.config, "user_data") {
+            let hash = Value::string(user_data_hash(script));
+            p.set("user_data", hash);
+        }
         let Some(prior) = p.prior else {
             return;
         };
@@ -1158,14 +1164,14 @@ impl Resource for Ec2Instance {
             str_attr(&p.planned, "user_data"),
             str_attr(prior, "user_data"),
         ) {
-            let new_hash = if is_hash(new) {
-                new.to_string()
-            } else {
-                user_data_hash(new)
-            };
-            if new_hash == old {
-                let same = Value::string(old);
-                p.set("user_data", same);
+            // An empty script and the SHA-1 of one are the same (EC2 may
+            // answer either), as hashicorp/aws's DiffSuppressFunc has it.
+            const EMPTY: &str = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+            let same =
+                new == old || (new.is_empty() && old == EMPTY) || (new == EMPTY && old.is_empty());
+            if same {
+                let old = Value::string(old);
+                p.set("user_data", old);
             } else if bool_attr(&p.planned, "user_data_replace_on_change") == Some(true) {
                 p.replace("user_data");
             }
@@ -1193,7 +1199,7 @@ impl Resource for Ec2Instance {
             .set_image_id(non_empty(planned, "ami").map(str::to_string))
             .set_instance_type(non_empty(planned, "instance_type").map(InstanceType::from))
             .set_key_name(non_empty(planned, "key_name").map(str::to_string))
-            .set_user_data(user_data_b64(planned))
+            .set_user_data(user_data_b64(cx.config))
             .set_ebs_optimized(bool_attr(planned, "ebs_optimized").filter(|b| *b))
             .set_disable_api_termination(
                 bool_attr(planned, "disable_api_termination").filter(|b| *b),
@@ -1675,7 +1681,7 @@ impl Resource for Ec2Instance {
         let new_type = changed(prior, planned, "instance_type");
         let new_data = (changed(prior, planned, "user_data")
             || changed(prior, planned, "user_data_base64"))
-            && user_data_b64(planned).is_some();
+            && user_data_b64(cx.config).is_some();
         let new_ebs = changed(prior, planned, "ebs_optimized");
         if new_type || new_data || new_ebs {
             let was_running = str_attr(prior, "instance_state") != Some("stopped");
@@ -1689,7 +1695,7 @@ impl Resource for Ec2Instance {
                     .map_err(api("ModifyInstanceAttribute"))?;
             }
             if new_data {
-                if let Some(b64) = user_data_b64(planned) {
+                if let Some(b64) = user_data_b64(cx.config) {
                     let bytes = base64::engine::general_purpose::STANDARD
                         .decode(b64.as_bytes())
                         .unwrap_or_default();
@@ -1777,10 +1783,18 @@ mod tests {
             user_data_b64(&v).as_deref(),
             Some("IyEvYmluL3NoCmVjaG8gaGkK")
         );
-        let hashed = Value::object([
-            ("user_data", Value::string(user_data_hash("x"))),
+        // Already base64: sent as written, from either attribute.
+        let encoded = Value::object([
+            ("user_data", Value::string("aGVsbG8=")),
             ("user_data_base64", Value::Null),
         ]);
-        assert_eq!(user_data_b64(&hashed), None);
+        assert_eq!(user_data_b64(&encoded).as_deref(), Some("aGVsbG8="));
+        let b64 = Value::object([
+            ("user_data", Value::Null),
+            ("user_data_base64", Value::string("aGVsbG8=")),
+        ]);
+        assert_eq!(user_data_b64(&b64).as_deref(), Some("aGVsbG8="));
+        // No configuration (delete, refresh): nothing to send.
+        assert_eq!(user_data_b64(&Value::Null), None);
     }
 }
