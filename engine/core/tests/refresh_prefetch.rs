@@ -128,6 +128,9 @@ struct Case {
     name: &'static str,
     refresh: bool,
     mode: PlanMode,
+    parallelism: usize,
+    /// Whether two reads overlap in time.
+    overlap: bool,
     /// The reads expected: (type, objects), sorted.
     reads: &'static [(&'static str, usize)],
     /// The changes expected, by action.
@@ -139,6 +142,19 @@ const CASES: &[Case] = &[
         name: "refresh",
         refresh: true,
         mode: PlanMode::Normal,
+        parallelism: 10,
+        overlap: true,
+        reads: &[("test_resource", 3), ("test_second", 3)],
+        actions: &[(Action::NoOp, 7)],
+    },
+    Case {
+        // A prefetch is a provider call: with one parallelism slot, the
+        // batches are read one after the other.
+        name: "-parallelism=1",
+        refresh: true,
+        mode: PlanMode::Normal,
+        parallelism: 1,
+        overlap: false,
         reads: &[("test_resource", 3), ("test_second", 3)],
         actions: &[(Action::NoOp, 7)],
     },
@@ -146,6 +162,8 @@ const CASES: &[Case] = &[
         name: "-refresh=false",
         refresh: false,
         mode: PlanMode::Normal,
+        parallelism: 10,
+        overlap: false,
         reads: &[],
         actions: &[(Action::NoOp, 7)],
     },
@@ -153,6 +171,8 @@ const CASES: &[Case] = &[
         name: "destroy",
         refresh: true,
         mode: PlanMode::Destroy,
+        parallelism: 10,
+        overlap: false,
         reads: &[],
         actions: &[(Action::Delete, 6)],
     },
@@ -192,6 +212,7 @@ async fn batches_of_dependent_types_are_read_at_the_same_time() {
         let opts = PlanOptions {
             refresh: case.refresh,
             mode: case.mode,
+            parallelism: case.parallelism,
             ..PlanOptions::default()
         };
         let (p, diags) = plan(&ws, state.clone(), BTreeMap::new(), opts, Arc::new(Silent)).await;
@@ -214,15 +235,17 @@ async fn batches_of_dependent_types_are_read_at_the_same_time() {
         assert_eq!(reads, case.reads, "{}: read_batch calls", case.name);
         if let [(_, _, s1, e1), (_, _, s2, e2)] = calls.as_slice() {
             // Each read lasts 300 ms; read one after the other, the second
-            // would start after the first ended.
-            assert!(
+            // starts after the first ended.
+            let t0 = *s1.min(s2);
+            assert_eq!(
                 s1 < e2 && s2 < e1,
-                "{}: the two batches overlap in time: {:?}..{:?} and {:?}..{:?} after the first start",
+                case.overlap,
+                "{}: whether the two batches overlap in time: {:?}..{:?} and {:?}..{:?} after the first start",
                 case.name,
-                s1.duration_since(*s1.min(s2)),
-                e1.duration_since(*s1.min(s2)),
-                s2.duration_since(*s1.min(s2)),
-                e2.duration_since(*s1.min(s2)),
+                s1.duration_since(t0),
+                e1.duration_since(t0),
+                s2.duration_since(t0),
+                e2.duration_since(t0),
             );
         }
     }
