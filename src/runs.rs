@@ -966,7 +966,7 @@ fn journal(state: &dyn StateStore, report: &RunReport) -> anyhow::Result<()> {
         },
         drift_count: report.drifted_resources as u64,
         error: report.error.clone(),
-        plan: report.plan.as_ref().map(planfile::encode),
+        plan: report.plan.as_ref().map(planfile::encode_for_history),
         detail: Some(detail),
         git: None,
     };

@@ -89,9 +89,21 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 
 /// Encodes a plan for `plan -out`.
 pub fn encode(plan: &Plan) -> String {
+    encode_changes(plan, |_| true)
+}
+
+/// [`encode`] without the no-op entries: what a run journal keeps to print
+/// the plan later (`gitform history show`), at a fraction of the cost for
+/// a large configuration with few changes. Not for applying.
+pub fn encode_for_history(plan: &Plan) -> String {
+    encode_changes(plan, |c| c.action != Action::NoOp)
+}
+
+fn encode_changes(plan: &Plan, keep: impl Fn(&ResourceChange) -> bool) -> String {
     let changes: Vec<Json> = plan
         .changes
         .iter()
+        .filter(|c| keep(c))
         .map(|c| {
             json!({
                 "address": c.addr.to_string(),
