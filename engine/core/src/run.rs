@@ -688,7 +688,20 @@ impl Run {
                 })
                 .min_by(|a, b| (&a.filename, a.start).cmp(&(&b.filename, b.start)))
         });
-        let Some(factory) = self.registry.get(name) else {
+        let factory = match self.registry.resolve(name) {
+            Ok(f) => Some(f),
+            // A plugin that exists but cannot be used (not found where it
+            // was required, wrong version, failed handshake): its own reason.
+            Err(crate::providers::ResolveError::Failed(d)) => {
+                let mut d = *d;
+                if d.range.is_none() {
+                    d.range = range;
+                }
+                return self.fail(d);
+            }
+            Err(crate::providers::ResolveError::Unknown) => None,
+        };
+        let Some(factory) = factory else {
             let mut names: Vec<&str> = self.registry.names().collect();
             names.sort();
             return self.fail(
