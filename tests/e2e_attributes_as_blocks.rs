@@ -105,3 +105,19 @@ resource "aws_security_group" "ports" {
     assert!(run.stdout.contains("2 to add"), "{}", run.stdout);
     insta::assert_snapshot!("attributes_as_blocks_plan", run.stdout);
 }
+
+/// `gitform validate` checks bodies by the same rule as plan: the
+/// aws-vpc example writes `route` and `ingress`/`egress` as blocks, and
+/// validate must accept it (it once said "Blocks of type \"route\" are not
+/// expected here" while plan worked).
+#[test]
+fn validate_accepts_the_aws_example_written_with_blocks() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/aws-vpc");
+    let run = gitform(&example, &["validate", "-no-color"], "");
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, "Success! The configuration is valid."),
+        "stderr:\n{}",
+        run.stderr
+    );
+}
