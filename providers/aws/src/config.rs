@@ -882,6 +882,7 @@ pub async fn connect(cfg: &ProviderConfig) -> Result<Session, Error> {
         tags: cfg.tags.clone(),
         counters,
         stopped: Default::default(),
+        route_tables: Default::default(),
     })
 }
 

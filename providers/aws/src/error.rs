@@ -9,7 +9,7 @@ use gitform_value::{AttrPath, Diagnostic};
 use std::time::Duration;
 
 /// Everything that can go wrong in the provider.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     /// An EC2 API call failed. `code` is the AWS error code when the
     /// service sent one (`InvalidVpcID.NotFound`), otherwise a short name

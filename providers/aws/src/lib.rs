@@ -24,7 +24,8 @@
 //!   `.map_err(api("CreateVpc"))`), [`wait`] (waiters with timeouts),
 //!   [`timeouts`] (the `timeouts { create = "10m" }` block), [`attrs`] (typed
 //!   reads of `Value`s and building state values), [`filters`] (Describe
-//!   filters and `filter` blocks).
+//!   filters and `filter` blocks), [`inflight`] (one call for identical
+//!   reads in flight at once, such as the route tables three types read).
 //!
 //! # Adding a resource type
 //!
@@ -69,6 +70,7 @@ pub mod config;
 mod data;
 pub mod error;
 pub mod filters;
+pub mod inflight;
 mod network;
 pub mod resource;
 mod security;

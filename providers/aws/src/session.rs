@@ -3,9 +3,11 @@
 //! counters the engine reads (throttling events) and the tests read (API
 //! call attempts).
 
+use crate::inflight::InFlight;
 use crate::tags::TagConfig;
 use aws_sdk_ec2::config::interceptors::FinalizerInterceptorContextRef;
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_ec2::types::RouteTable;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -23,6 +25,9 @@ pub struct Session {
     pub counters: Arc<Counters>,
     /// Set by `Provider::stop`: waiters give up at their next poll.
     pub stopped: AtomicBool,
+    /// Route-table reads by id in flight, shared by the route table,
+    /// route and association types (see [`crate::inflight`]).
+    pub route_tables: InFlight<Arc<Vec<RouteTable>>>,
 }
 
 /// Counters shared with the SDK interceptor.

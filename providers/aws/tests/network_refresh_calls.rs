@@ -189,3 +189,107 @@ async fn every_networking_type_refreshes_in_one_call() {
         }
     }
 }
+
+/// A plan refreshes `aws_route_table` and `aws_route_table_association` at
+/// the same moment, and both read the same tables: one DescribeRouteTables
+/// answers both. An association gone out of band (disassociated, or moved
+/// to another table, which gives it a new id) is looked for by its id, and
+/// reads as gone.
+#[tokio::test]
+async fn route_tables_and_their_associations_share_one_read() {
+    let Some(env) = env_with(
+        "route_tables_and_their_associations_share_one_read",
+        Setup::NETWORK,
+    )
+    .await
+    else {
+        return;
+    };
+    let vpc_id = env.vpc("10.95.0.0/16").await;
+    let rt = env
+        .create(
+            "aws_route_table",
+            &env.config("aws_route_table", &[("vpc_id", s(&vpc_id))]),
+        )
+        .await;
+    let other = env
+        .create(
+            "aws_route_table",
+            &env.config("aws_route_table", &[("vpc_id", s(&vpc_id))]),
+        )
+        .await;
+    let mut assocs = Vec::new();
+    let mut subnets = Vec::new();
+    for i in 0..N {
+        let subnet = env
+            .create(
+                "aws_subnet",
+                &env.config(
+                    "aws_subnet",
+                    &[
+                        ("vpc_id", s(&vpc_id)),
+                        ("cidr_block", s(&format!("10.95.{i}.0/24"))),
+                    ],
+                ),
+            )
+            .await;
+        let assoc = env
+            .create(
+                "aws_route_table_association",
+                &env.config(
+                    "aws_route_table_association",
+                    &[
+                        ("subnet_id", s(attr(&subnet, "id"))),
+                        ("route_table_id", s(attr(&rt, "id"))),
+                    ],
+                ),
+            )
+            .await;
+        subnets.push(subnet);
+        assocs.push(assoc);
+    }
+    let rt = env.read("aws_route_table", &rt).await.unwrap();
+
+    env.take_calls();
+    let tables = std::slice::from_ref(&rt);
+    let (read_tables, read_assocs) = tokio::join!(
+        env.read_all("aws_route_table", tables),
+        env.read_all("aws_route_table_association", &assocs)
+    );
+    assert_eq!(read_tables, vec![Some(rt.clone())]);
+    assert_eq!(
+        read_assocs,
+        assocs.iter().cloned().map(Some).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        env.take_calls(),
+        BTreeMap::from([("DescribeRouteTables".to_string(), 1)]),
+        "one read of the table for both types"
+    );
+
+    // Out of band: disassociate the first subnet, move the second to the
+    // other table (a new association id).
+    env.ec2
+        .disassociate_route_table()
+        .association_id(attr(&assocs[0], "id"))
+        .send()
+        .await
+        .unwrap();
+    env.ec2
+        .replace_route_table_association()
+        .association_id(attr(&assocs[1], "id"))
+        .route_table_id(attr(&other, "id"))
+        .send()
+        .await
+        .unwrap();
+    env.take_calls();
+    let read = env.read_all("aws_route_table_association", &assocs).await;
+    assert_eq!(read[0], None, "disassociated");
+    assert_eq!(read[1], None, "moved: its old id is gone");
+    assert_eq!(read[2].as_ref(), Some(&assocs[2]));
+    assert_eq!(
+        env.take_calls(),
+        BTreeMap::from([("DescribeRouteTables".to_string(), 2)]),
+        "the tables, then the two missing associations by id"
+    );
+}

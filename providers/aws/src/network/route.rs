@@ -235,12 +235,11 @@ impl Resource for Route {
             .collect();
         tables.sort();
         tables.dedup();
-        let found: HashMap<String, SdkTable> =
-            routes::describe_tables(cx, "route-table-id", &tables)
-                .await?
-                .into_iter()
-                .filter_map(|t| Some((t.route_table_id()?.to_string(), t)))
-                .collect();
+        let tables = routes::describe_tables_by_id(cx, &tables).await?;
+        let found: HashMap<String, &SdkTable> = tables
+            .iter()
+            .filter_map(|t| Some((t.route_table_id()?.to_string(), t)))
+            .collect();
         Ok(priors
             .iter()
             .map(|p| {

@@ -273,12 +273,11 @@ impl Resource for RouteTable {
         cx: &Ctx<'_>,
         priors: &[Value],
     ) -> Result<Vec<Option<Value>>, Error> {
-        let found: HashMap<String, SdkTable> =
-            routes::describe_tables(cx, "route-table-id", &ids(priors))
-                .await?
-                .into_iter()
-                .filter_map(|t| Some((t.route_table_id()?.to_string(), t)))
-                .collect();
+        let tables = routes::describe_tables_by_id(cx, &ids(priors)).await?;
+        let found: HashMap<String, &SdkTable> = tables
+            .iter()
+            .filter_map(|t| Some((t.route_table_id()?.to_string(), t)))
+            .collect();
         Ok(by_id(priors, &found, |t, p| state(cx, t, p)))
     }
 

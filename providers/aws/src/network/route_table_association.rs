@@ -10,7 +10,7 @@ use crate::resource::{ids, Ctx, Planning, Resource};
 use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::RouteTableAssociation as SdkAssociation;
+use aws_sdk_ec2::types::{RouteTable as SdkTable, RouteTableAssociation as SdkAssociation};
 use gitform_provider::{Attribute, Block, Schema};
 use gitform_value::{Diagnostic, Type, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -28,12 +28,17 @@ fn is_live(a: &SdkAssociation) -> bool {
 /// chunk of ids.
 async fn describe(cx: &Ctx<'_>, ids: &[String]) -> Result<HashMap<String, SdkAssociation>, Error> {
     let tables = routes::describe_tables(cx, "association.route-table-association-id", ids).await?;
-    Ok(tables
+    Ok(live_associations(&tables))
+}
+
+/// The live associations of `tables`, by id.
+fn live_associations(tables: &[SdkTable]) -> HashMap<String, SdkAssociation> {
+    tables
         .iter()
         .flat_map(|t| t.associations().iter())
         .filter(|a| is_live(a))
         .filter_map(|a| Some((a.route_table_association_id()?.to_string(), a.clone())))
-        .collect())
+        .collect()
 }
 
 fn state(a: &SdkAssociation) -> Value {
@@ -199,7 +204,27 @@ impl Resource for RouteTableAssociation {
         cx: &Ctx<'_>,
         priors: &[Value],
     ) -> Result<Vec<Option<Value>>, Error> {
-        let found = describe(cx, &ids(priors)).await?;
+        // Read through the tables the associations were made with: one
+        // call for every association of a table (and the same call the
+        // table's own refresh makes). An association not found there (moved
+        // to another table, or gone) is looked for by its id.
+        let tables: Vec<String> = priors
+            .iter()
+            .filter_map(|p| non_empty(p, "route_table_id"))
+            .map(str::to_string)
+            .collect();
+        let mut found: HashMap<String, SdkAssociation> = if tables.is_empty() {
+            HashMap::new()
+        } else {
+            live_associations(&routes::describe_tables_by_id(cx, &tables).await?)
+        };
+        let missing: Vec<String> = ids(priors)
+            .into_iter()
+            .filter(|id| !found.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            found.extend(describe(cx, &missing).await?);
+        }
         Ok(crate::resource::by_id(priors, &found, |a, _| state(a)))
     }
 

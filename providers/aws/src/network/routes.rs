@@ -10,6 +10,7 @@ use aws_sdk_ec2::types::{Route, RouteTable};
 use gitform_provider::{Attribute, Block};
 use gitform_value::{Type, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The target attributes of a route, in `aws_route_table`'s `route` blocks
 /// (`aws_route` has the same ones, with `network_interface_id` computed).
@@ -64,6 +65,27 @@ pub async fn describe_tables(
         }
     }
     Ok(out)
+}
+
+/// Describes route tables by id for a refresh. The route table, route and
+/// association types all read tables by id, and a plan refreshes them at
+/// the same moment: an identical read already in flight is awaited rather
+/// than sent again ([`crate::inflight`]).
+pub async fn describe_tables_by_id(
+    cx: &Ctx<'_>,
+    ids: &[String],
+) -> Result<Arc<Vec<RouteTable>>, Error> {
+    let mut key = ids.to_vec();
+    key.sort();
+    key.dedup();
+    cx.session
+        .route_tables
+        .run(key.clone(), || async move {
+            describe_tables(cx, "route-table-id", &key)
+                .await
+                .map(Arc::new)
+        })
+        .await
 }
 
 /// The destination of a route: which attribute and its value.
