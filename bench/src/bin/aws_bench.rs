@@ -78,6 +78,35 @@ struct Args {
     /// instead of a temporary directory.
     #[arg(long)]
     keep: Option<PathBuf>,
+    /// Which forms of the configuration to run (comma-separated): `plain`
+    /// and/or `tagged`.
+    #[arg(long, value_delimiter = ',', default_value = "plain,tagged")]
+    variants: Vec<Variant>,
+}
+
+/// The two forms of the benchmark configuration. Both have the 4K+3
+/// resources of issue #4; they differ in what surrounds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Variant {
+    /// The resources the issue lists and nothing else: the AMI id is pinned
+    /// (the harness looks up the newest `al2023-ami-*` before the run and
+    /// writes it in as the variable's default) and only the VPC is tagged.
+    Plain,
+    /// What real configurations add: `default_tags` and a `Name` tag on
+    /// every resource, and the AMI found by an `aws_ami` data source at
+    /// every plan. On moto this costs far more than the extra call: moto
+    /// looks up an object's tags by scanning every tag of the account, so
+    /// each object it describes costs time in proportion to all the tags.
+    Tagged,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Plain => "plain",
+            Variant::Tagged => "tagged",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,15 +138,17 @@ struct Step {
 
 struct ToolRun {
     tool: Tool,
+    variant: Variant,
     version: String,
     steps: Vec<Step>,
     state_resources: Option<usize>,
-    /// Tagged objects per EC2 kind found live after apply.
+    /// Objects per EC2 kind found live in the benchmark's VPC after apply.
     live_after_apply: Option<BTreeMap<String, usize>>,
+    /// Objects left in (or of) that VPC after destroy.
     live_after_destroy: Option<usize>,
 }
 
-/// Per kind, the tagged objects the configuration makes.
+/// Per kind, the objects the configuration makes.
 fn expected_live(k: usize) -> BTreeMap<String, usize> {
     [
         ("vpc", 1),
@@ -132,13 +163,115 @@ fn expected_live(k: usize) -> BTreeMap<String, usize> {
     .collect()
 }
 
-/// Whether `live` holds at least the expected objects of each managed kind
-/// and no more (other kinds, such as the volumes of instances, may carry
-/// the default tags too).
+/// Whether `live` holds exactly the expected objects of each kind.
 fn live_matches(live: &BTreeMap<String, usize>, k: usize) -> bool {
     expected_live(k)
         .iter()
-        .all(|(kind, n)| live.get(kind) == Some(n))
+        .all(|(kind, n)| live.get(kind).copied().unwrap_or(0) == *n)
+}
+
+/// The VPC the benchmark made: the one tagged `Project = PROJECT`.
+fn bench_vpc(ec2: &Ec2) -> Option<String> {
+    let pages = ec2
+        .call_all(
+            "DescribeVpcs",
+            &[
+                ("Filter.1.Name", "tag:Project"),
+                ("Filter.1.Value.1", PROJECT),
+            ],
+        )
+        .ok()?;
+    pages
+        .iter()
+        .flat_map(|p| p.items("vpcSet"))
+        .find_map(|v| v.child_text("vpcId").map(str::to_string))
+}
+
+/// The objects of each managed kind that exist in VPC `vpc` (the VPC
+/// itself included), found by EC2 Describe calls with a VPC filter: not
+/// the tool's own view. Defaults AWS makes with a VPC (its main route table
+/// and `default` security group) and terminated instances don't count.
+fn live_in_vpc(ec2: &Ec2, vpc: &str) -> Option<BTreeMap<String, usize>> {
+    let lists: [(&str, &str, &str, &str); 6] = [
+        ("vpc", "DescribeVpcs", "vpc-id", "vpcSet"),
+        (
+            "internet-gateway",
+            "DescribeInternetGateways",
+            "attachment.vpc-id",
+            "internetGatewaySet",
+        ),
+        (
+            "route-table",
+            "DescribeRouteTables",
+            "vpc-id",
+            "routeTableSet",
+        ),
+        ("subnet", "DescribeSubnets", "vpc-id", "subnetSet"),
+        (
+            "security-group",
+            "DescribeSecurityGroups",
+            "vpc-id",
+            "securityGroupInfo",
+        ),
+        ("instance", "DescribeInstances", "vpc-id", "instancesSet"),
+    ];
+    let mut out = BTreeMap::new();
+    for (kind, action, filter, set) in lists {
+        let pages = ec2
+            .call_all(
+                action,
+                &[("Filter.1.Name", filter), ("Filter.1.Value.1", vpc)],
+            )
+            .ok()?;
+        let items: Vec<&gitform_moto::Element> = if action == "DescribeInstances" {
+            pages
+                .iter()
+                .flat_map(|p| p.items("reservationSet"))
+                .flat_map(|r| r.items(set))
+                .collect()
+        } else {
+            pages.iter().flat_map(|p| p.items(set)).collect()
+        };
+        let n = items
+            .into_iter()
+            .filter(|item| match kind {
+                "route-table" => !item
+                    .descendants("main")
+                    .iter()
+                    .any(|m| m.text.trim() == "true"),
+                "security-group" => item.child_text("groupName") != Some("default"),
+                "instance" => !matches!(
+                    item.at(&["instanceState", "name"]).map(|e| e.text.trim()),
+                    Some("terminated" | "shutting-down")
+                ),
+                _ => true,
+            })
+            .count();
+        out.insert(kind.to_string(), n);
+    }
+    Some(out)
+}
+
+/// The newest `al2023-ami-*` image of owner `amazon`, as the tagged
+/// variant's data source picks it.
+fn newest_al2023(ec2: &Ec2) -> Result<String> {
+    let pages = ec2
+        .call_all(
+            "DescribeImages",
+            &[
+                ("Owner.1", "amazon"),
+                ("Filter.1.Name", "name"),
+                ("Filter.1.Value.1", "al2023-ami-*"),
+            ],
+        )
+        .map_err(|e| anyhow::anyhow!("DescribeImages: {e}"))?;
+    pages
+        .iter()
+        .flat_map(|p| p.items("imagesSet"))
+        .filter_map(|i| Some((i.child_text("creationDate")?, i.child_text("imageId")?)))
+        .max()
+        .map(|(_, id)| id.to_string())
+        .context("moto has no al2023-ami-* image")
 }
 
 fn kinds_text(live: &BTreeMap<String, usize>) -> String {
@@ -148,16 +281,50 @@ fn kinds_text(live: &BTreeMap<String, usize>) -> String {
         .join(", ")
 }
 
-/// The benchmark configuration for `k`.
-fn config(k: usize, provider_args: &[String]) -> String {
+/// The benchmark configuration for `k`. `ami` is the pinned AMI id of the
+/// plain variant.
+fn config(k: usize, provider_args: &[String], variant: Variant, ami: &str) -> String {
     let extra: String = provider_args
         .iter()
         .map(|a| format!("  {}\n", a.trim()))
         .collect();
     // /24 subnets while they fit in the /16, smaller ones beyond.
     let newbits = (usize::BITS - (k.max(2) - 1).leading_zeros()).max(8);
+    let tagged = variant == Variant::Tagged;
+    let default_tags = if tagged {
+        format!("\n  default_tags {{\n    tags = {{\n      Project = \"{PROJECT}\"\n    }}\n  }}\n")
+    } else {
+        String::new()
+    };
+    // The tags block of a resource named `name` (a template).
+    let tags = |name: &str| {
+        if tagged {
+            format!("\n  tags = {{\n    Name = \"{name}\"\n  }}\n")
+        } else {
+            String::new()
+        }
+    };
+    let vpc_tags = if tagged {
+        tags("bench")
+    } else {
+        // The harness finds the VPC by this tag, and everything else in it.
+        format!("\n  tags = {{\n    Project = \"{PROJECT}\"\n  }}\n")
+    };
+    let (ami_source, ami_ref) = if tagged {
+        (
+            "data \"aws_ami\" \"al2023\" {\n  most_recent = true\n  owners      = [\"amazon\"]\n\n  filter {\n    name   = \"name\"\n    values = [\"al2023-ami-*\"]\n  }\n}\n".to_string(),
+            "data.aws_ami.al2023.id",
+        )
+    } else {
+        (
+            format!("variable \"ami\" {{\n  type    = string\n  default = \"{ami}\"\n}}\n"),
+            "var.ami",
+        )
+    };
+    let (igw_tags, rt_tags) = (tags("bench"), tags("bench"));
+    let indexed = tags("bench-${count.index}");
     format!(
-        r#"# Generated by aws_bench: 4K+3 resources with K = {k}.
+        r#"# Generated by aws_bench ({variant} variant): 4K+3 resources with K = {k}.
 terraform {{
   required_providers {{
     aws = {{
@@ -172,42 +339,21 @@ provider "aws" {{
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
-{extra}
-  default_tags {{
-    tags = {{
-      Project = "{PROJECT}"
-    }}
-  }}
-}}
+{extra}{default_tags}}}
 
 variable "k" {{
   type    = number
   default = {k}
 }}
 
-data "aws_ami" "al2023" {{
-  most_recent = true
-  owners      = ["amazon"]
-
-  filter {{
-    name   = "name"
-    values = ["al2023-ami-*"]
-  }}
-}}
-
+{ami_source}
 resource "aws_vpc" "main" {{
   cidr_block = "10.0.0.0/16"
-  tags = {{
-    Name = "bench"
-  }}
-}}
+{vpc_tags}}}
 
 resource "aws_internet_gateway" "main" {{
   vpc_id = aws_vpc.main.id
-  tags = {{
-    Name = "bench"
-  }}
-}}
+{igw_tags}}}
 
 resource "aws_route_table" "main" {{
   vpc_id = aws_vpc.main.id
@@ -216,20 +362,13 @@ resource "aws_route_table" "main" {{
     cidr_block = "0.0.0.0/0"
     gateway_id = aws_internet_gateway.main.id
   }}
-
-  tags = {{
-    Name = "bench"
-  }}
-}}
+{rt_tags}}}
 
 resource "aws_subnet" "s" {{
   count      = var.k
   vpc_id     = aws_vpc.main.id
   cidr_block = cidrsubnet(aws_vpc.main.cidr_block, {newbits}, count.index)
-  tags = {{
-    Name = "bench-${{count.index}}"
-  }}
-}}
+{indexed}}}
 
 resource "aws_route_table_association" "s" {{
   count          = var.k
@@ -249,23 +388,17 @@ resource "aws_security_group" "g" {{
     protocol    = "tcp"
     cidr_blocks = ["10.0.0.0/8"]
   }}
-
-  tags = {{
-    Name = "bench-${{count.index}}"
-  }}
-}}
+{indexed}}}
 
 resource "aws_instance" "i" {{
   count                  = var.k
-  ami                    = data.aws_ami.al2023.id
+  ami                    = {ami_ref}
   instance_type          = "t3.micro"
   subnet_id              = aws_subnet.s[count.index].id
   vpc_security_group_ids = [aws_security_group.g[count.index].id]
-  tags = {{
-    Name = "bench-${{count.index}}"
-  }}
-}}
-"#
+{indexed}}}
+"#,
+        variant = variant.name(),
     )
 }
 
@@ -400,13 +533,27 @@ fn first_line(program: &Path, arg: &str) -> String {
         .unwrap_or_default()
 }
 
-fn run_tool(tool: Tool, program: &Path, args: &Args, root: &Path) -> Result<ToolRun> {
-    let dir = root.join(tool.name());
+fn run_tool(
+    tool: Tool,
+    variant: Variant,
+    program: &Path,
+    args: &Args,
+    root: &Path,
+) -> Result<ToolRun> {
+    let dir = root.join(format!("{}-{}", tool.name(), variant.name()));
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("main.tf"), config(args.k, &args.provider_args))?;
     // A fresh moto per tool, so both start from the same state and size.
     let moto = Moto::start().map_err(|e| anyhow::anyhow!("{e}"))?;
     let account_id = account::unique_id();
+    let ec2 = Ec2::new(moto.addr(), &account_id);
+    let ami = match variant {
+        Variant::Plain => newest_al2023(&ec2)?,
+        Variant::Tagged => String::new(),
+    };
+    std::fs::write(
+        dir.join("main.tf"),
+        config(args.k, &args.provider_args, variant, &ami),
+    )?;
     let proxy = Proxy::start(ProxyConfig {
         upstream: moto.addr(),
         account_id: Some(account_id.clone()),
@@ -458,16 +605,6 @@ fn run_tool(tool: Tool, program: &Path, args: &Args, root: &Path) -> Result<Tool
             );
         }
     }
-    let ec2 = Ec2::new(moto.addr(), &account_id);
-    let live = || {
-        ec2.live_tagged("Project", PROJECT).ok().map(|found| {
-            let mut by_kind = BTreeMap::new();
-            for f in found {
-                *by_kind.entry(f.kind).or_insert(0) += 1;
-            }
-            by_kind
-        })
-    };
     let apply = runner.step(
         "apply",
         &with_parallelism(common(&["apply", "-auto-approve"])),
@@ -476,7 +613,8 @@ fn run_tool(tool: Tool, program: &Path, args: &Args, root: &Path) -> Result<Tool
     let applied = apply.ok;
     steps.push(apply);
     let state_resources = runner.state_count();
-    let live_after_apply = live();
+    let vpc = bench_vpc(&ec2);
+    let live_after_apply = vpc.as_deref().and_then(|v| live_in_vpc(&ec2, v));
     if applied {
         let mut plan = runner.step(
             "no-op plan",
@@ -494,11 +632,15 @@ fn run_tool(tool: Tool, program: &Path, args: &Args, root: &Path) -> Result<Tool
         &[0],
     )?;
     steps.push(destroy);
-    let live_after_destroy = live().map(|m| m.values().sum());
+    let live_after_destroy = vpc
+        .as_deref()
+        .and_then(|v| live_in_vpc(&ec2, v))
+        .map(|m| m.values().sum());
     drop(proxy);
     drop(moto);
     Ok(ToolRun {
         tool,
+        variant,
         version,
         steps,
         state_resources,
@@ -573,9 +715,9 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
     }
     let _ = writeln!(
         md,
-        "| tool | step | resources | time (s) | EC2 API calls | faults injected | time in moto (s, summed) | busiest calls | result |"
+        "| tool | variant | step | resources | time (s) | EC2 API calls | faults injected | time in moto (s, summed) | busiest calls | result |"
     );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|---|");
+    let _ = writeln!(md, "|---|---|---|---:|---:|---:|---:|---:|---|---|");
     for run in runs {
         for s in &run.steps {
             let result = if s.ok {
@@ -585,8 +727,9 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
             };
             let _ = writeln!(
                 md,
-                "| {} | {} | {resources} | {:.2} | {} | {} | {:.2} | {} | {result} |",
+                "| {} | {} | {} | {resources} | {:.2} | {} | {} | {:.2} | {} | {result} |",
                 run.tool.name(),
+                run.variant.name(),
                 s.name,
                 s.seconds,
                 s.counts.calls(),
@@ -600,8 +743,9 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
     for run in runs {
         let _ = writeln!(
             md,
-            "- {} ({}): {} resource instances in its state after apply; live in moto after apply (by EC2 Describe calls): {} ({}); tagged objects left after destroy: {}.",
+            "- {}, {} variant ({}): {} resource instances in its state after apply; live in the VPC after apply (by EC2 Describe calls): {} ({}); objects of the VPC left after destroy: {}.",
             run.tool.name(),
+            run.variant.name(),
             if run.version.is_empty() { "version unknown" } else { &run.version },
             opt(run.state_resources),
             run.live_after_apply.as_ref().map(kinds_text).unwrap_or_else(|| "?".into()),
@@ -613,8 +757,8 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
             opt(run.live_after_destroy),
         );
     }
-    if let Some(g) = runs.iter().find(|r| r.tool == Tool::Gitform) {
-        let _ = writeln!(md, "\nTargets (issue #4, stated for K = 250):\n");
+    let _ = writeln!(md, "\nTargets (issue #4, stated for K = 250):\n");
+    for g in runs.iter().filter(|r| r.tool == Tool::Gitform) {
         for (name, target_s, target_calls) in [
             ("apply", Some(30.0), None),
             ("no-op plan", Some(1.0), Some(20)),
@@ -624,7 +768,8 @@ fn markdown(args: &Args, runs: &[ToolRun], date: &str) -> String {
                 let calls_ok = target_calls.is_none_or(|c| s.counts.calls() <= c);
                 let _ = writeln!(
                     md,
-                    "- gitform {name}: {:.2} s{}, {} calls{}: {}",
+                    "- gitform {name} ({} variant): {:.2} s{}, {} calls{}: {}",
+                    g.variant.name(),
                     s.seconds,
                     target_s
                         .map(|t| format!(" (target < {t} s)"))
@@ -662,11 +807,12 @@ fn to_json(args: &Args, runs: &[ToolRun], date: &str) -> serde_json::Value {
         "cpus": std::thread::available_parallelism().map(|n| n.get()).ok(),
         "tools": runs.iter().map(|r| json!({
             "tool": r.tool.name(),
+            "variant": r.variant.name(),
             "version": r.version,
             "state_resources_after_apply": r.state_resources,
-            "live_tagged_after_apply": r.live_after_apply,
-            "live_tagged_expected": expected_live(args.k),
-            "live_tagged_after_destroy": r.live_after_destroy,
+            "live_in_vpc_after_apply": r.live_after_apply,
+            "live_in_vpc_expected": expected_live(args.k),
+            "live_in_vpc_after_destroy": r.live_after_destroy,
             "steps": r.steps.iter().map(|s| json!({
                 "step": s.name,
                 "seconds": s.seconds,
@@ -744,14 +890,17 @@ fn real_main() -> Result<bool> {
         }
     };
     let mut runs = Vec::new();
-    for (tool, program) in &tools {
-        eprintln!(
-            "== {} (K = {}, {} resources)",
-            tool.name(),
-            args.k,
-            4 * args.k + 3
-        );
-        runs.push(run_tool(*tool, program, &args, &root)?);
+    for variant in &args.variants {
+        for (tool, program) in &tools {
+            eprintln!(
+                "== {} {} (K = {}, {} resources)",
+                tool.name(),
+                variant.name(),
+                args.k,
+                4 * args.k + 3
+            );
+            runs.push(run_tool(*tool, *variant, program, &args, &root)?);
+        }
     }
     let unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -797,8 +946,15 @@ mod tests {
 
     #[test]
     fn the_config_has_4k_plus_3_resources_and_fitting_subnets() {
-        for (k, newbits) in [(1, 8), (10, 8), (256, 8), (257, 9), (1000, 10), (4096, 12)] {
-            let c = config(k, &[]);
+        for (k, newbits, variant) in [
+            (1, 8, Variant::Plain),
+            (10, 8, Variant::Tagged),
+            (256, 8, Variant::Plain),
+            (257, 9, Variant::Tagged),
+            (1000, 10, Variant::Plain),
+            (4096, 12, Variant::Tagged),
+        ] {
+            let c = config(k, &[], variant, "ami-0123");
             assert!(c.contains(&format!("default = {k}\n")), "{k}");
             assert!(
                 c.contains(&format!(
@@ -813,6 +969,27 @@ mod tests {
                 .filter(|l| l.trim().starts_with("count") && l.trim().ends_with("= var.k"))
                 .count();
             assert_eq!(counted, 4, "{k}");
+            // It loads without a diagnostic.
+            let (module, diags) = gitform_config::load_module_from_sources(
+                Path::new("/bench"),
+                vec![("main.tf".to_string(), c.clone().into_bytes())],
+            );
+            assert!(!diags.has_errors(), "{variant:?} {k}: {diags}");
+            assert_eq!(module.managed_resources.len(), 7, "{k}");
+            match variant {
+                Variant::Plain => {
+                    assert!(c.contains("default = \"ami-0123\""));
+                    assert!(!c.contains("data \"aws_ami\"") && !c.contains("default_tags"));
+                    // Only the VPC is tagged, so the harness can find it.
+                    assert_eq!(c.matches("tags = {").count(), 1, "{c}");
+                }
+                Variant::Tagged => {
+                    assert!(c.contains("data \"aws_ami\" \"al2023\"") && !c.contains("ami-0123"));
+                    assert!(c.contains("default_tags {"));
+                    // default_tags, and a Name tag on the six taggable resources.
+                    assert_eq!(c.matches("tags = {").count(), 7, "{c}");
+                }
+            }
         }
     }
 }
