@@ -10,8 +10,12 @@
 //! awaits that call's answer instead of sending its own.
 //!
 //! Nothing is cached: the entry goes away as soon as its call is answered
-//! (or its caller is dropped), so a read that starts later (an apply's
-//! waiter, the read after an update) always goes to EC2.
+//! (or its caller is dropped), so a read that starts later always goes to
+//! EC2. A call in flight may have started just before a change, so only
+//! reads that can live with that share: refreshes
+//! ([`crate::resource::Sharing::InFlight`]), and association reads, which
+//! look up by id whatever the shared answer lacks. The read after a create
+//! or update of a table or route makes its own call.
 
 use crate::error::Error;
 use std::collections::HashMap;

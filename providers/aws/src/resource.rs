@@ -43,6 +43,20 @@ pub struct Ctx<'a> {
     /// its SHA-1, the script is sent as written). `Value::Null` when
     /// deleting, refreshing or importing.
     pub config: &'a Value,
+    /// Whether reads may take the answer of an identical call in flight.
+    pub sharing: Sharing,
+}
+
+/// Whether a read may take the answer of an identical Describe call
+/// already in flight ([`crate::inflight`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    /// A refresh: the answer of a call that started a moment earlier is as
+    /// good as a new one.
+    InFlight,
+    /// Around a change this operation makes (create, update, delete,
+    /// import): the answer must be asked for by this operation.
+    Own,
 }
 
 impl<'a> Ctx<'a> {
@@ -389,6 +403,7 @@ fn ctx<'a>(
         session,
         timeout,
         config,
+        sharing: Sharing::Own,
     })
 }
 
@@ -541,6 +556,7 @@ pub async fn read_batch(
         session,
         timeout: r.timeouts().and_then(|t| t.read).unwrap_or(FALLBACK),
         config: &Value::Null,
+        sharing: Sharing::InFlight,
     };
     match r.read_batch(&cx, &priors).await {
         Ok(found) if found.len() == priors.len() => {
@@ -619,6 +635,7 @@ pub async fn import(r: &dyn Resource, session: &Session, id: &str) -> ImportResp
         session,
         timeout: r.timeouts().and_then(|t| t.read).unwrap_or(FALLBACK),
         config: &Value::Null,
+        sharing: Sharing::Own,
     };
     let failed = |d: Diagnostic| ImportResponse {
         imported: Vec::new(),
@@ -664,6 +681,7 @@ pub async fn read_data(
         session,
         timeout,
         config,
+        sharing: Sharing::Own,
     };
     let state = d.read(&cx, config).await?;
     Ok(conform(&full_data_schema(d).block, state, config))

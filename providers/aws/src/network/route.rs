@@ -235,7 +235,7 @@ impl Resource for Route {
             .collect();
         tables.sort();
         tables.dedup();
-        let tables = routes::describe_tables_by_id(cx, &tables).await?;
+        let tables = routes::describe_tables_by_id(cx, &tables, cx.sharing).await?;
         let found: HashMap<String, &SdkTable> = tables
             .iter()
             .filter_map(|t| Some((t.route_table_id()?.to_string(), t)))

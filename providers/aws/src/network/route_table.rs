@@ -273,7 +273,7 @@ impl Resource for RouteTable {
         cx: &Ctx<'_>,
         priors: &[Value],
     ) -> Result<Vec<Option<Value>>, Error> {
-        let tables = routes::describe_tables_by_id(cx, &ids(priors)).await?;
+        let tables = routes::describe_tables_by_id(cx, &ids(priors), cx.sharing).await?;
         let found: HashMap<String, &SdkTable> = tables
             .iter()
             .filter_map(|t| Some((t.route_table_id()?.to_string(), t)))

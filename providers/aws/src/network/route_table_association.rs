@@ -6,7 +6,7 @@
 use super::routes;
 use crate::attrs::{self, id, non_empty, opt_str};
 use crate::error::{api, Error};
-use crate::resource::{ids, Ctx, Planning, Resource};
+use crate::resource::{ids, Ctx, Planning, Resource, Sharing};
 use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
@@ -207,7 +207,9 @@ impl Resource for RouteTableAssociation {
         // Read through the tables the associations were made with: one
         // call for every association of a table (and the same call the
         // table's own refresh makes). An association not found there (moved
-        // to another table, or gone) is looked for by its id.
+        // to another table, gone, or made after a shared call in flight
+        // started) is looked for by its id, so sharing is always safe here:
+        // an association id never changes its subnet or table.
         let tables: Vec<String> = priors
             .iter()
             .filter_map(|p| non_empty(p, "route_table_id"))
@@ -216,7 +218,7 @@ impl Resource for RouteTableAssociation {
         let mut found: HashMap<String, SdkAssociation> = if tables.is_empty() {
             HashMap::new()
         } else {
-            live_associations(&routes::describe_tables_by_id(cx, &tables).await?)
+            live_associations(&routes::describe_tables_by_id(cx, &tables, Sharing::InFlight).await?)
         };
         let missing: Vec<String> = ids(priors)
             .into_iter()

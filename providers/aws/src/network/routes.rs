@@ -5,7 +5,7 @@
 use crate::attrs::non_empty;
 use crate::error::{api, Error};
 use crate::filters;
-use crate::resource::{Ctx, ID_CHUNK};
+use crate::resource::{Ctx, Sharing, ID_CHUNK};
 use aws_sdk_ec2::types::{Route, RouteTable};
 use gitform_provider::{Attribute, Block};
 use gitform_value::{Type, Value};
@@ -67,17 +67,23 @@ pub async fn describe_tables(
     Ok(out)
 }
 
-/// Describes route tables by id for a refresh. The route table, route and
-/// association types all read tables by id, and a plan refreshes them at
-/// the same moment: an identical read already in flight is awaited rather
-/// than sent again ([`crate::inflight`]).
+/// Describes route tables by id. The route table, route and association
+/// types all read tables by id, and a plan refreshes them at the same
+/// moment: with [`Sharing::InFlight`], an identical read already in flight
+/// is awaited rather than sent again ([`crate::inflight`]).
 pub async fn describe_tables_by_id(
     cx: &Ctx<'_>,
     ids: &[String],
+    sharing: Sharing,
 ) -> Result<Arc<Vec<RouteTable>>, Error> {
     let mut key = ids.to_vec();
     key.sort();
     key.dedup();
+    if sharing == Sharing::Own {
+        return describe_tables(cx, "route-table-id", &key)
+            .await
+            .map(Arc::new);
+    }
     cx.session
         .route_tables
         .run(key.clone(), || async move {
