@@ -74,6 +74,11 @@ pub enum StateError {
     /// The state changed since a saved plan was made.
     #[error("state serial moved: the plan was made at serial {expected}, the state is now at serial {actual}")]
     SerialMoved { expected: u64, actual: u64 },
+
+    /// A write queued to a writer thread got no answer: the thread stopped
+    /// (a bug). Whether the write was committed is unknown.
+    #[error("the state writer stopped before answering a write: {0}")]
+    WriterStopped(String),
 }
 
 impl From<rusqlite::Error> for StateError {

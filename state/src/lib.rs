@@ -29,9 +29,11 @@
 //!    and invalidates saved plans ([`StateStore::check_serial`]).
 //! 2. Writes go only into an `InProgress` version. Each write (resource row +
 //!    its history entry) is one transaction, committed when the call returns;
-//!    the cost of a write does not depend on the size of the state. With WAL
-//!    and `synchronous = NORMAL` a killed process loses no committed write;
-//!    an interrupted version simply stays `InProgress`.
+//!    the cost of a write does not depend on the size of the state.
+//!    [`StateStore::write_resources`] commits several writes in one
+//!    transaction, each in its own savepoint (all or nothing per write).
+//!    With WAL and `synchronous = NORMAL` a killed process loses no
+//!    committed write; an interrupted version simply stays `InProgress`.
 //! 3. `resources` always equals the replay of `resource_history` in `seq`
 //!    order, so [`StateStore::resources_at`] reconstructs any older version
 //!    and [`StateStore::version_changes`] shows what a version changed.
@@ -59,8 +61,8 @@ mod store;
 pub use error::StateError;
 pub use records::{
     GitCommit, HistoryAction, HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord,
-    ResourceMode, ResourceRecord, RunCounts, RunFilter, RunFinish, RunRecord, RunStart,
-    VersionHandle, VersionMeta, VersionRecord, VersionStatus,
+    ResourceMode, ResourceRecord, ResourceWrite, RunCounts, RunFilter, RunFinish, RunRecord,
+    RunStart, VersionHandle, VersionMeta, VersionRecord, VersionStatus,
 };
 pub use sqlite::SqliteStore;
 pub use store::StateStore;

@@ -55,6 +55,17 @@ pub struct ResourceRecord {
     pub updated_serial: u64,
 }
 
+/// One write of [`crate::StateStore::write_resources`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceWrite {
+    /// Insert or replace the record at its address, as
+    /// [`crate::StateStore::put_resource`].
+    Put(ResourceRecord),
+    /// Remove the record at this address, as
+    /// [`crate::StateStore::remove_resource`].
+    Remove(String),
+}
+
 /// Commit information recorded with a state version (GitOps runs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GitCommit {

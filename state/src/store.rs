@@ -2,8 +2,9 @@
 
 use crate::error::StateError;
 use crate::records::{
-    HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord, ResourceRecord, RunFilter,
-    RunFinish, RunRecord, RunStart, VersionHandle, VersionMeta, VersionRecord, VersionStatus,
+    HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord, ResourceMode, ResourceRecord,
+    ResourceWrite, RunFilter, RunFinish, RunRecord, RunStart, VersionHandle, VersionMeta,
+    VersionRecord, VersionStatus,
 };
 
 /// A state backend. Every method is synchronous and is one short transaction;
@@ -45,6 +46,25 @@ pub trait StateStore: Send + Sync {
     /// Removes the record at `address`; [`StateError::ResourceNotFound`] if absent.
     fn remove_resource(&self, serial: u64, address: &str) -> Result<(), StateError>;
 
+    /// Several writes of version `serial`, in order, committed together
+    /// (group commit: one transaction for results that land at the same
+    /// time). Each write succeeds or fails on its own, as the single-write
+    /// methods would, and a failed one leaves no trace; returns one result
+    /// per write. Every `Ok` is committed on return.
+    fn write_resources(
+        &self,
+        serial: u64,
+        writes: &[ResourceWrite],
+    ) -> Vec<Result<(), StateError>> {
+        writes
+            .iter()
+            .map(|w| match w {
+                ResourceWrite::Put(record) => self.put_resource(serial, record),
+                ResourceWrite::Remove(address) => self.remove_resource(serial, address),
+            })
+            .collect()
+    }
+
     /// Renames a record (`state mv`). [`StateError::ResourceNotFound`] if
     /// `from` is absent, [`StateError::ResourceExists`] if `to` is present.
     fn move_resource(&self, serial: u64, from: &str, to: &str) -> Result<(), StateError>;
@@ -56,6 +76,17 @@ pub trait StateStore: Send + Sync {
 
     /// All current records, sorted by address (byte order).
     fn list_resources(&self) -> Result<Vec<ResourceRecord>, StateError>;
+
+    /// Addresses of the current records of one mode, sorted (byte order):
+    /// [`StateStore::list_resources`] without reading the records.
+    fn addresses(&self, mode: ResourceMode) -> Result<Vec<String>, StateError> {
+        Ok(self
+            .list_resources()?
+            .into_iter()
+            .filter(|r| r.mode == mode)
+            .map(|r| r.address)
+            .collect())
+    }
 
     /// Replaces the whole set of current outputs.
     fn set_outputs(&self, serial: u64, outputs: Vec<OutputRecord>) -> Result<(), StateError>;

@@ -25,8 +25,9 @@ use crate::error::StateError;
 use crate::ids::{now_millis, random_id};
 use crate::process::process_is_alive;
 use crate::records::{
-    HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord, ResourceRecord, RunFilter,
-    RunFinish, RunRecord, RunStart, VersionHandle, VersionMeta, VersionRecord, VersionStatus,
+    HistoryEntry, LockAcquired, LockInfo, LockRequest, OutputRecord, ResourceMode, ResourceRecord,
+    ResourceWrite, RunFilter, RunFinish, RunRecord, RunStart, VersionHandle, VersionMeta,
+    VersionRecord, VersionStatus,
 };
 use crate::store::StateStore;
 use rows::{
@@ -120,10 +121,63 @@ impl SqliteStore {
         tx.commit()?;
         Ok(value)
     }
+
+    /// [`StateStore::write_resources`] in one `BEGIN IMMEDIATE`
+    /// transaction, each write in a savepoint of its own so that a failing
+    /// one leaves no trace and the others are kept. `Err` when the batch
+    /// as a whole failed (nothing of it is committed).
+    fn write_batch(
+        &self,
+        serial: u64,
+        writes: &[ResourceWrite],
+    ) -> Result<Vec<Result<(), StateError>>, StateError> {
+        let serial = to_i64(serial, "serial")?;
+        // Encode before taking the write lock.
+        let prepared: Vec<Result<Prepared<'_>, StateError>> = writes
+            .iter()
+            .map(|w| match w {
+                ResourceWrite::Put(record) => PreparedPut::new(record).map(Prepared::Put),
+                ResourceWrite::Remove(address) => Ok(Prepared::Remove(address)),
+            })
+            .collect();
+        let mut conn = self.conn();
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_writable(&tx, serial)?;
+        let mut results = Vec::with_capacity(writes.len());
+        for write in prepared {
+            let result = match write {
+                Err(e) => Err(e),
+                Ok(Prepared::Put(put)) => in_savepoint(&mut tx, |c| put_in(c, serial, &put))?,
+                Ok(Prepared::Remove(address)) => {
+                    in_savepoint(&mut tx, |c| remove_in(c, serial, address))?
+                }
+            };
+            results.push(result);
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+}
+
+/// Runs `body` in a savepoint of `tx`: released on `Ok`, rolled back on
+/// `Err`. The outer `Err` is a failure of the savepoint itself.
+fn in_savepoint(
+    tx: &mut Transaction<'_>,
+    body: impl FnOnce(&Connection) -> Result<(), StateError>,
+) -> Result<Result<(), StateError>, StateError> {
+    let sp = tx.savepoint()?;
+    match body(&sp) {
+        Ok(()) => {
+            sp.commit()?;
+            Ok(Ok(()))
+        }
+        // Dropping the savepoint rolls it back.
+        Err(e) => Ok(Err(e)),
+    }
 }
 
 /// Fails unless version `serial` exists and is `InProgress`.
-fn check_writable(tx: &Transaction<'_>, serial: i64) -> Result<(), StateError> {
+fn check_writable(tx: &Connection, serial: i64) -> Result<(), StateError> {
     let status: Option<String> = tx
         .prepare_cached("SELECT status FROM versions WHERE serial = ?1")?
         .query_row([serial], |row| row.get(0))
@@ -144,7 +198,7 @@ fn check_writable(tx: &Transaction<'_>, serial: i64) -> Result<(), StateError> {
 
 /// Appends a history entry holding a copy of the current row at `address`.
 fn history_snapshot(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     serial: i64,
     address: &str,
     action: &str,
@@ -164,7 +218,7 @@ fn history_snapshot(
 
 /// Appends a history entry that leaves `address` empty.
 fn history_vacate(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     serial: i64,
     address: &str,
     action: &str,
@@ -176,6 +230,78 @@ fn history_vacate(
     )?
     .execute(params![serial, address, action, related])?;
     Ok(())
+}
+
+/// A resource record with its JSON columns encoded, ready to be written.
+struct PreparedPut<'a> {
+    record: &'a ResourceRecord,
+    schema_version: i64,
+    encoded: EncodedResource,
+}
+
+impl<'a> PreparedPut<'a> {
+    fn new(record: &'a ResourceRecord) -> Result<Self, StateError> {
+        Ok(PreparedPut {
+            record,
+            schema_version: to_i64(record.schema_version, "schema version")?,
+            encoded: EncodedResource::new(record)?,
+        })
+    }
+}
+
+/// One write of a batch, encoded.
+enum Prepared<'a> {
+    Put(PreparedPut<'a>),
+    Remove(&'a str),
+}
+
+/// Inserts or replaces a resource row and appends its history entry.
+fn put_in(conn: &Connection, serial: i64, put: &PreparedPut<'_>) -> Result<(), StateError> {
+    let record = put.record;
+    let values = params![
+        record.address,
+        record.mode.as_str(),
+        record.resource_type,
+        record.provider,
+        put.schema_version,
+        put.encoded.attributes,
+        put.encoded.sensitive_paths,
+        put.encoded.dependencies,
+        record.tainted,
+        record.create_before_destroy,
+        serial,
+    ];
+    let updated = conn
+        .prepare_cached(
+            "UPDATE resources SET mode = ?2, resource_type = ?3, provider = ?4, \
+                 schema_version = ?5, attributes = ?6, sensitive_paths = ?7, \
+                 dependencies = ?8, tainted = ?9, create_before_destroy = ?10, \
+                 updated_serial = ?11 \
+             WHERE address = ?1",
+        )?
+        .execute(values)?;
+    let action = if updated == 0 {
+        conn.prepare_cached(&format!(
+            "INSERT INTO resources ({RESOURCE_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ))?
+        .execute(values)?;
+        "create"
+    } else {
+        "update"
+    };
+    history_snapshot(conn, serial, &record.address, action, None)
+}
+
+/// Deletes a resource row and appends the history entry that vacates it.
+fn remove_in(conn: &Connection, serial: i64, address: &str) -> Result<(), StateError> {
+    let removed = conn
+        .prepare_cached("DELETE FROM resources WHERE address = ?1")?
+        .execute([address])?;
+    if removed == 0 {
+        return Err(StateError::ResourceNotFound(address.to_owned()));
+    }
+    history_vacate(conn, serial, address, "remove", None)
 }
 
 fn read_lock(conn: &Connection) -> Result<Option<LockInfo>, StateError> {
@@ -311,45 +437,12 @@ impl StateStore for SqliteStore {
     }
 
     fn put_resource(&self, serial: u64, record: &ResourceRecord) -> Result<(), StateError> {
-        // Encode outside the transaction to keep it short.
         let serial = to_i64(serial, "serial")?;
-        let schema_version = to_i64(record.schema_version, "schema version")?;
-        let encoded = EncodedResource::new(record)?;
+        // Encode outside the transaction to keep it short.
+        let put = PreparedPut::new(record)?;
         self.write(|tx| {
             check_writable(tx, serial)?;
-            let values = params![
-                record.address,
-                record.mode.as_str(),
-                record.resource_type,
-                record.provider,
-                schema_version,
-                encoded.attributes,
-                encoded.sensitive_paths,
-                encoded.dependencies,
-                record.tainted,
-                record.create_before_destroy,
-                serial,
-            ];
-            let updated = tx
-                .prepare_cached(
-                    "UPDATE resources SET mode = ?2, resource_type = ?3, provider = ?4, \
-                         schema_version = ?5, attributes = ?6, sensitive_paths = ?7, \
-                         dependencies = ?8, tainted = ?9, create_before_destroy = ?10, \
-                         updated_serial = ?11 \
-                     WHERE address = ?1",
-                )?
-                .execute(values)?;
-            let action = if updated == 0 {
-                tx.prepare_cached(&format!(
-                    "INSERT INTO resources ({RESOURCE_COLUMNS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-                ))?
-                .execute(values)?;
-                "create"
-            } else {
-                "update"
-            };
-            history_snapshot(tx, serial, &record.address, action, None)
+            put_in(tx, serial, &put)
         })
     }
 
@@ -357,14 +450,28 @@ impl StateStore for SqliteStore {
         let serial = to_i64(serial, "serial")?;
         self.write(|tx| {
             check_writable(tx, serial)?;
-            let removed = tx
-                .prepare_cached("DELETE FROM resources WHERE address = ?1")?
-                .execute([address])?;
-            if removed == 0 {
-                return Err(StateError::ResourceNotFound(address.to_owned()));
-            }
-            history_vacate(tx, serial, address, "remove", None)
+            remove_in(tx, serial, address)
         })
+    }
+
+    fn write_resources(
+        &self,
+        serial: u64,
+        writes: &[ResourceWrite],
+    ) -> Vec<Result<(), StateError>> {
+        match self.write_batch(serial, writes) {
+            Ok(results) => results,
+            // The batch as a whole could not be written (the version is not
+            // writable, the database is busy, the commit failed): each write
+            // on its own, so that each gets its own answer.
+            Err(_) => writes
+                .iter()
+                .map(|w| match w {
+                    ResourceWrite::Put(record) => self.put_resource(serial, record),
+                    ResourceWrite::Remove(address) => self.remove_resource(serial, address),
+                })
+                .collect(),
+        }
     }
 
     fn move_resource(&self, serial: u64, from: &str, to: &str) -> Result<(), StateError> {
@@ -431,6 +538,16 @@ impl StateStore for SqliteStore {
             raws
         };
         raws.into_iter().map(RawResource::into_record).collect()
+    }
+
+    fn addresses(&self, mode: ResourceMode) -> Result<Vec<String>, StateError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT address FROM resources WHERE mode = ?1 ORDER BY address")?;
+        let addresses = stmt
+            .query_map([mode.as_str()], |row| row.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(addresses)
     }
 
     fn set_outputs(&self, serial: u64, outputs: Vec<OutputRecord>) -> Result<(), StateError> {

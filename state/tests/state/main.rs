@@ -1,5 +1,6 @@
 //! Integration tests of the SQLite state store.
 
+mod batches;
 mod fixtures;
 mod locks;
 mod migrations;

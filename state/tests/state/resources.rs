@@ -255,3 +255,39 @@ fn writes_need_an_in_progress_version() {
         Vec::<&str>::new()
     );
 }
+
+/// `addresses` lists the records of one mode, sorted, like a filtered
+/// `list_resources`.
+#[test]
+fn addresses_of_one_mode() {
+    let store = memory_store();
+    in_version(&store, |serial| {
+        for address in [
+            "random_id.b",
+            "data.local_file.x",
+            "module.m.data.http.y",
+            "random_id.a",
+        ] {
+            store
+                .put_resource(serial, &record(address, json!({})))
+                .expect("put");
+        }
+    });
+    let all = store.list_resources().expect("list");
+    for mode in [ResourceMode::Managed, ResourceMode::Data] {
+        let expected: Vec<&str> = all
+            .iter()
+            .filter(|r| r.mode == mode)
+            .map(|r| r.address.as_str())
+            .collect();
+        assert_eq!(
+            store.addresses(mode).expect("addresses"),
+            expected,
+            "{mode:?}"
+        );
+    }
+    assert_eq!(
+        store.addresses(ResourceMode::Data).expect("addresses"),
+        ["data.local_file.x"]
+    );
+}
