@@ -11,6 +11,7 @@ pub mod lock;
 pub mod operations;
 pub mod planfile;
 pub mod providers;
+mod recorder;
 pub mod refresh;
 pub mod refs;
 pub mod render;

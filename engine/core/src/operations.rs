@@ -287,7 +287,7 @@ fn new_run(
         resource_deps: resource_dependencies(&graph),
         graph,
         registry: ws.registry.clone(),
-        state,
+        recorder: crate::recorder::Recorder::new(state),
         phase,
         scope: Mutex::new(scope),
         providers: Mutex::new(HashMap::new()),
@@ -651,12 +651,15 @@ fn record_refreshed(state: &dyn StateStore, plan: &Plan, serial: u64) -> Diagnos
     };
     let mut diags = apply_refresh_only(state, &untouched, serial);
     if plan.targets.is_empty() {
-        for r in state.list_resources().unwrap_or_default() {
-            if r.mode == gitform_state::ResourceMode::Data && !actions.contains_key(&r.address) {
-                if let Err(e) = state.remove_resource(serial, &r.address) {
+        let data = state
+            .addresses(gitform_state::ResourceMode::Data)
+            .unwrap_or_default();
+        for address in data {
+            if !actions.contains_key(&address) {
+                if let Err(e) = state.remove_resource(serial, &address) {
                     diags.push(Diagnostic::error(
                         "Failed to save state",
-                        format!("{}: {e}", r.address),
+                        format!("{address}: {e}"),
                     ));
                 }
             }

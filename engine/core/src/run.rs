@@ -25,7 +25,7 @@ use gitform_provider::{
     proposed_new_state, values_equal, ApplyChangeRequest, ConfigureRequest, PlanChangeRequest,
     ReadDataRequest, Schema,
 };
-use gitform_state::{ResourceMode as StateMode, ResourceRecord, StateStore};
+use gitform_state::{ResourceMode as StateMode, ResourceRecord};
 use gitform_value::json::{from_tagged_json, to_tagged_json};
 use gitform_value::{AttrPath, Diagnostic, Diagnostics, PathStep, SourceRange, Value};
 use petgraph::graph::NodeIndex;
@@ -163,7 +163,9 @@ pub(crate) struct Run {
     pub root: Arc<Module>,
     pub graph: Graph,
     pub registry: ProviderRegistry,
-    pub state: Arc<dyn StateStore>,
+    /// Apply: writes the results to the state as they land,
+    /// group-committed off the runtime's worker threads.
+    pub(crate) recorder: crate::recorder::Recorder,
     pub phase: Phase,
     pub scope: Mutex<Scope>,
     pub providers: Mutex<HashMap<NodeKey, Arc<ProviderInstance>>>,
@@ -1447,7 +1449,7 @@ impl Run {
                             false,
                             lifecycle.create_before_destroy,
                         );
-                        if let Err(e) = self.state.put_resource(serial, &rec) {
+                        if let Err(e) = self.recorder.put(serial, rec).await {
                             self.fail(state_error(&addr, e));
                             return None;
                         }
@@ -1551,8 +1553,9 @@ impl Run {
             }
             let v = schema.block.mark_sensitive(resp.state);
             let rec = self.record(&addr, &provider, &schema, &v, &deps, false, false);
-            self.state
-                .put_resource(serial, &rec)
+            self.recorder
+                .put(serial, rec)
+                .await
                 .map_err(|e| state_error(&addr, e))?;
             return Ok((addr, v));
         }
@@ -1641,8 +1644,9 @@ impl Run {
                         let mut rec =
                             self.record(&addr, &provider, &schema, old, &deps, false, true);
                         rec.address = deposed_address(&addr, &serial.to_string());
-                        self.state
-                            .put_resource(serial, &rec)
+                        self.recorder
+                            .put(serial, rec)
+                            .await
                             .map_err(|e| state_error(&addr, e))?;
                     }
                 }
@@ -1659,8 +1663,9 @@ impl Run {
                     lifecycle.create_before_destroy,
                 );
                 let saved = self
-                    .state
-                    .put_resource(serial, &rec)
+                    .recorder
+                    .put(serial, rec)
+                    .await
                     .map_err(|e| state_error(&addr, e));
                 // Reported only once it is recorded.
                 self.observer.finished(
@@ -1780,7 +1785,7 @@ impl Run {
                     (None, _) => ch.addr.to_string(),
                 };
                 {
-                    match self.state.remove_resource(serial, &address) {
+                    match self.recorder.remove(serial, address).await {
                         Ok(()) | Err(gitform_state::StateError::ResourceNotFound(_)) => {}
                         Err(e) => {
                             self.observer.finished(
