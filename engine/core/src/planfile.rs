@@ -99,26 +99,60 @@ pub fn encode_for_history(plan: &Plan) -> String {
     encode_changes(plan, |c| c.action != Action::NoOp)
 }
 
+/// One change of a saved plan. Serialized straight to text (no JSON tree
+/// built and dropped per change); the fields are in alphabetical order, the
+/// order a `serde_json` map would give them, so the text is the same.
+#[derive(serde::Serialize)]
+struct ChangeDoc<'a> {
+    action: &'static str,
+    address: String,
+    after: Json,
+    before: Json,
+    create_before_destroy: bool,
+    dependencies: &'a [String],
+    deposed: &'a Option<String>,
+    private: Option<String>,
+    provider: &'a str,
+    reason: Option<String>,
+    requires_replace: &'a [AttrPath],
+    schema_version: u64,
+}
+
+/// A saved plan; fields in alphabetical order, as [`ChangeDoc`].
+#[derive(serde::Serialize)]
+struct PlanDoc<'a> {
+    changes: Vec<ChangeDoc<'a>>,
+    config_digest: &'a str,
+    drift: Vec<Json>,
+    format: &'static str,
+    format_version: u64,
+    lineage: &'a str,
+    mode: &'static str,
+    outputs: Vec<Json>,
+    prior_serial: u64,
+    refreshed: bool,
+    targets: &'a [String],
+    variables: Map<String, Json>,
+}
+
 fn encode_changes(plan: &Plan, keep: impl Fn(&ResourceChange) -> bool) -> String {
-    let changes: Vec<Json> = plan
+    let changes: Vec<ChangeDoc<'_>> = plan
         .changes
         .iter()
         .filter(|c| keep(c))
-        .map(|c| {
-            json!({
-                "address": c.addr.to_string(),
-                "provider": c.provider,
-                "action": c.action.as_str(),
-                "reason": c.reason.as_ref().map(reason_str),
-                "before": opt(&c.before),
-                "after": opt(&c.after),
-                "requires_replace": c.requires_replace,
-                "private": c.private.as_deref().map(hex),
-                "dependencies": c.dependencies,
-                "schema_version": c.schema_version,
-                "create_before_destroy": c.create_before_destroy,
-                "deposed": c.deposed,
-            })
+        .map(|c| ChangeDoc {
+            action: c.action.as_str(),
+            address: c.addr.to_string(),
+            after: opt(&c.after),
+            before: opt(&c.before),
+            create_before_destroy: c.create_before_destroy,
+            dependencies: &c.dependencies,
+            deposed: &c.deposed,
+            private: c.private.as_deref().map(hex),
+            provider: &c.provider,
+            reason: c.reason.as_ref().map(reason_str),
+            requires_replace: &c.requires_replace,
+            schema_version: c.schema_version,
         })
         .collect();
     let drift: Vec<Json> = plan
@@ -136,20 +170,20 @@ fn encode_changes(plan: &Plan, keep: impl Fn(&ResourceChange) -> bool) -> String
         .iter()
         .map(|(k, v)| (k.clone(), to_tagged_json(v)))
         .collect();
-    let doc = json!({
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "mode": mode_str(plan.mode),
-        "prior_serial": plan.prior_serial,
-        "lineage": plan.lineage,
-        "config_digest": plan.config_digest,
-        "refreshed": plan.refreshed,
-        "targets": plan.targets,
-        "variables": variables,
-        "changes": changes,
-        "drift": drift,
-        "outputs": outputs,
-    });
+    let doc = PlanDoc {
+        changes,
+        config_digest: &plan.config_digest,
+        drift,
+        format: FORMAT,
+        format_version: FORMAT_VERSION,
+        lineage: &plan.lineage,
+        mode: mode_str(plan.mode),
+        outputs,
+        prior_serial: plan.prior_serial,
+        refreshed: plan.refreshed,
+        targets: &plan.targets,
+        variables,
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
@@ -482,9 +516,8 @@ mod tests {
     use super::*;
     use crate::address::parse_instance;
 
-    #[test]
-    fn round_trips() {
-        let plan = Plan {
+    fn sample_plan() -> Plan {
+        Plan {
             mode: PlanMode::Normal,
             changes: vec![ResourceChange {
                 addr: parse_instance("module.m[\"a\"].terraform_data.x[2]").unwrap(),
@@ -513,10 +546,30 @@ mod tests {
             lineage: "abc".into(),
             config_digest: "d".into(),
             refreshed: true,
+            targets: vec!["terraform_data.x".into()],
+            variables: [("v".to_string(), Value::from("x"))].into_iter().collect(),
             ..Default::default()
-        };
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let plan = sample_plan();
         let back = decode(&encode(&plan)).unwrap();
         assert_eq!(back, plan);
+    }
+
+    /// The text is what printing the document as a `serde_json` value
+    /// gives (keys sorted), whether or not it is built as one: saved plans
+    /// and journals read the same before and after.
+    #[test]
+    fn text_is_the_canonical_json_print() {
+        let plan = sample_plan();
+        for text in [encode(&plan), encode_for_history(&plan)] {
+            let doc: Json = serde_json::from_str(&text).unwrap();
+            assert_eq!(serde_json::to_string_pretty(&doc).unwrap(), text);
+            assert_eq!(doc["changes"].as_array().map(Vec::len), Some(1));
+        }
     }
 
     #[test]
