@@ -141,15 +141,15 @@ impl SqliteStore {
             })
             .collect();
         let mut conn = self.conn();
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_writable(&tx, serial)?;
         let mut results = Vec::with_capacity(writes.len());
         for write in prepared {
             let result = match write {
                 Err(e) => Err(e),
-                Ok(Prepared::Put(put)) => in_savepoint(&mut tx, |c| put_in(c, serial, &put))?,
+                Ok(Prepared::Put(put)) => in_savepoint(&tx, |c| put_in(c, serial, &put))?,
                 Ok(Prepared::Remove(address)) => {
-                    in_savepoint(&mut tx, |c| remove_in(c, serial, address))?
+                    in_savepoint(&tx, |c| remove_in(c, serial, address))?
                 }
             };
             results.push(result);
@@ -159,21 +159,21 @@ impl SqliteStore {
     }
 }
 
-/// Runs `body` in a savepoint of `tx`: released on `Ok`, rolled back on
-/// `Err`. The outer `Err` is a failure of the savepoint itself.
+/// Runs `body` in a savepoint of the open transaction: released on `Ok`,
+/// rolled back on `Err`. The outer `Err` is a failure of the savepoint
+/// itself. The savepoint statements are cached: a batch runs them per write.
 fn in_savepoint(
-    tx: &mut Transaction<'_>,
+    conn: &Connection,
     body: impl FnOnce(&Connection) -> Result<(), StateError>,
 ) -> Result<Result<(), StateError>, StateError> {
-    let sp = tx.savepoint()?;
-    match body(&sp) {
-        Ok(()) => {
-            sp.commit()?;
-            Ok(Ok(()))
-        }
-        // Dropping the savepoint rolls it back.
-        Err(e) => Ok(Err(e)),
+    conn.prepare_cached("SAVEPOINT batch_write")?.execute([])?;
+    let result = body(conn);
+    if result.is_err() {
+        conn.prepare_cached("ROLLBACK TO batch_write")?
+            .execute([])?;
     }
+    conn.prepare_cached("RELEASE batch_write")?.execute([])?;
+    Ok(result)
 }
 
 /// Fails unless version `serial` exists and is `InProgress`.
