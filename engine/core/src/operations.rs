@@ -538,7 +538,6 @@ pub async fn apply(
         .filter(|c| c.deposed.is_none())
         .map(|c| (c.addr.clone(), c.clone()))
         .collect();
-    let all_changes: Vec<crate::changes::ResourceChange> = plan.changes.clone();
     let plan = Arc::new(plan);
     let run = new_run(
         ws,
@@ -554,7 +553,7 @@ pub async fn apply(
         observer,
         None,
         planned,
-        &all_changes,
+        &plan.changes,
     );
     walk_run(&run).await;
     let results = std::mem::take(&mut *run.results.lock().unwrap_or_else(|e| e.into_inner()));
@@ -562,10 +561,11 @@ pub async fn apply(
     outcome.diagnostics.extend(results.diags);
     if plan.mode == PlanMode::Destroy {
         // Data sources leave the state with everything else.
-        for r in state.list_resources().unwrap_or_default() {
-            if r.mode == gitform_state::ResourceMode::Data {
-                let _ = state.remove_resource(serial, &r.address);
-            }
+        let data = state
+            .addresses(gitform_state::ResourceMode::Data)
+            .unwrap_or_default();
+        for address in data {
+            let _ = state.remove_resource(serial, &address);
         }
     }
     if plan.mode == PlanMode::Normal {
@@ -634,28 +634,40 @@ fn finish(state: &dyn StateStore, serial: u64, outcome: &ApplyOutcome, plan: &Pl
 /// apply did not touch (changed or gone outside gitform), and forgets data
 /// sources the configuration no longer reads.
 fn record_refreshed(state: &dyn StateStore, plan: &Plan, serial: u64) -> Diagnostics {
-    let actions: HashMap<String, Action> = plan
-        .changes
-        .iter()
-        .filter(|c| c.deposed.is_none())
-        .map(|c| (c.addr.to_string(), c.action))
-        .collect();
-    let untouched = Plan {
-        drift: plan
-            .drift
+    let mut diags = Diagnostics::new();
+    if !plan.drift.is_empty() {
+        let actions: HashMap<&InstanceAddr, Action> = plan
+            .changes
             .iter()
-            .filter(|d| matches!(actions.get(&d.addr.to_string()), None | Some(Action::NoOp)))
-            .cloned()
-            .collect(),
-        ..Plan::default()
-    };
-    let mut diags = apply_refresh_only(state, &untouched, serial);
+            .filter(|c| c.deposed.is_none())
+            .map(|c| (&c.addr, c.action))
+            .collect();
+        let untouched = Plan {
+            drift: plan
+                .drift
+                .iter()
+                .filter(|d| matches!(actions.get(&d.addr), None | Some(Action::NoOp)))
+                .cloned()
+                .collect(),
+            ..Plan::default()
+        };
+        diags = apply_refresh_only(state, &untouched, serial);
+    }
     if plan.targets.is_empty() {
         let data = state
             .addresses(gitform_state::ResourceMode::Data)
             .unwrap_or_default();
+        if data.is_empty() {
+            return diags;
+        }
+        let read: HashSet<String> = plan
+            .changes
+            .iter()
+            .filter(|c| c.deposed.is_none() && c.addr.resource.mode == crate::address::Mode::Data)
+            .map(|c| c.addr.to_string())
+            .collect();
         for address in data {
-            if !actions.contains_key(&address) {
+            if !read.contains(&address) {
                 if let Err(e) = state.remove_resource(serial, &address) {
                     diags.push(Diagnostic::error(
                         "Failed to save state",

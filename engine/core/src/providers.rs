@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use gitform_provider::{
     ApplyChangeRequest, ApplyChangeResponse, ConfigureRequest, ConfigureResponse, Provider,
     ProviderFactory, ProviderSchema, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
-    ValidateConfigRequest, ValidateConfigResponse,
+    Schema, ValidateConfigRequest, ValidateConfigResponse,
 };
 use gitform_value::{Diagnostic, Value};
 use std::collections::HashMap;
@@ -218,18 +218,40 @@ pub struct ProviderInstance {
     pub schema: Arc<ProviderSchema>,
     /// This provider's own concurrency limit.
     pub limit: crate::limit::AdaptiveLimit,
+    /// The schema of each resource and data source type, shared: a node
+    /// takes a reference instead of a copy of its type's schema.
+    resources: HashMap<String, Arc<Schema>>,
+    data_sources: HashMap<String, Arc<Schema>>,
 }
 
 impl ProviderInstance {
     pub fn start(name: &str, factory: ProviderFactory, adaptive: bool) -> ProviderInstance {
         let provider = factory();
         let schema = Arc::new(provider.schema());
+        let shared = |types: &std::collections::BTreeMap<String, Schema>| {
+            types
+                .iter()
+                .map(|(k, v)| (k.clone(), Arc::new(v.clone())))
+                .collect()
+        };
         ProviderInstance {
             name: name.to_string(),
+            resources: shared(&schema.resources),
+            data_sources: shared(&schema.data_sources),
             provider,
             schema,
             limit: crate::limit::AdaptiveLimit::new(adaptive),
         }
+    }
+
+    /// The schema of a resource type.
+    pub fn resource_schema(&self, type_name: &str) -> Option<Arc<Schema>> {
+        self.resources.get(type_name).cloned()
+    }
+
+    /// The schema of a data source type.
+    pub fn data_source_schema(&self, type_name: &str) -> Option<Arc<Schema>> {
+        self.data_sources.get(type_name).cloned()
     }
 }
 

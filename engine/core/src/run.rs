@@ -798,10 +798,9 @@ impl Run {
             ));
         };
         let schema = match mode {
-            Mode::Managed => pinst.schema.resource(&type_name),
-            Mode::Data => pinst.schema.data_source(&type_name),
-        }
-        .cloned();
+            Mode::Managed => pinst.resource_schema(&type_name),
+            Mode::Data => pinst.data_source_schema(&type_name),
+        };
         let config_res = module_at(&self.root, &path)
             .and_then(|m| m.resource(config_mode(mode), &type_name, &name));
         let range = self.graph.graph[node].range.clone();
@@ -832,7 +831,6 @@ impl Run {
                 .with_range(range),
             );
         };
-        let schema = Arc::new(schema);
         if self.active.as_ref().is_some_and(|a| !a.contains(key)) {
             // Outside the targets: what the state records, nothing evaluated.
             for mi in instances {
@@ -1610,11 +1608,13 @@ impl Run {
                 planned_private: planned.planned_private,
             })
             .await;
-        // The provider call is done: let the next one start while this
-        // result is recorded.
         pinst.limit.observe(pinst.provider.throttle_events());
-        drop(permit);
-        drop(slot);
+        // The parallelism slot (and the provider's) is held until the result
+        // is recorded and reported, so that at most `-parallelism` changes
+        // are in flight as the user sees them ("Creating..." to "Creation
+        // complete"). The write is a short wait on the group commit, not
+        // work on this thread.
+        let _held = (permit, slot);
         let mut diags = with_addr(resp.diagnostics);
         if let Some(v) = &resp.new_state {
             if !v.is_wholly_known() {
@@ -1762,8 +1762,9 @@ impl Run {
                     })
                     .await;
                 pinst.limit.observe(pinst.provider.throttle_events());
-                drop(permit);
-                drop(slot);
+                // Held until the removal is recorded and reported, as for
+                // creates and updates.
+                let _held = (permit, slot);
                 let diags = Diagnostics(
                     resp.diagnostics
                         .into_iter()
