@@ -301,7 +301,8 @@ fn new_run(
         active,
         planned_by_resource: {
             let mut by: HashMap<ResKey, Vec<crate::changes::ResourceChange>> = HashMap::new();
-            for c in all_changes {
+            // Only destroy nodes look changes up by resource.
+            for c in all_changes.iter().filter(|c| c.action.destroys()) {
                 by.entry(res_key(&c.addr)).or_default().push(c.clone());
             }
             by

@@ -186,7 +186,8 @@ pub(crate) struct Run {
     pub active: Option<HashSet<NodeKey>>,
     /// Planned changes by address (apply phase).
     pub planned: HashMap<InstanceAddr, ResourceChange>,
-    /// The same changes grouped by resource.
+    /// The changes that destroy something (deposed objects' included),
+    /// grouped by resource.
     pub planned_by_resource: HashMap<ResKey, Vec<ResourceChange>>,
 }
 
@@ -1419,7 +1420,7 @@ impl Run {
         let mut values = BTreeMap::new();
         let mut futures = Vec::new();
         for (addr, config) in configs {
-            let change = self.planned.get(&addr).cloned();
+            let change = self.planned.get(&addr);
             let recorded = prior.get(&addr).map(|p| p.value.clone());
             let Some(change) = change else {
                 values.insert(
@@ -1516,7 +1517,7 @@ impl Run {
         schema: Arc<Schema>,
         addr: InstanceAddr,
         config: Value,
-        change: ResourceChange,
+        change: &ResourceChange,
         lifecycle: LifecycleValues,
         provider: String,
         deps: Vec<String>,
