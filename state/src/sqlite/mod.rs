@@ -271,8 +271,16 @@ fn put_in(conn: &Connection, serial: i64, put: &PreparedPut<'_>) -> Result<(), S
         record.create_before_destroy,
         serial,
     ];
-    let updated = conn
-        .prepare_cached(
+    // Insert first: an apply mostly creates. A row already there is updated.
+    let inserted = conn
+        .prepare_cached(&format!(
+            "INSERT INTO resources ({RESOURCE_COLUMNS}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+             ON CONFLICT (address) DO NOTHING"
+        ))?
+        .execute(values)?;
+    let action = if inserted == 0 {
+        conn.prepare_cached(
             "UPDATE resources SET mode = ?2, resource_type = ?3, provider = ?4, \
                  schema_version = ?5, attributes = ?6, sensitive_paths = ?7, \
                  dependencies = ?8, tainted = ?9, create_before_destroy = ?10, \
@@ -280,15 +288,9 @@ fn put_in(conn: &Connection, serial: i64, put: &PreparedPut<'_>) -> Result<(), S
              WHERE address = ?1",
         )?
         .execute(values)?;
-    let action = if updated == 0 {
-        conn.prepare_cached(&format!(
-            "INSERT INTO resources ({RESOURCE_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-        ))?
-        .execute(values)?;
-        "create"
-    } else {
         "update"
+    } else {
+        "create"
     };
     history_snapshot(conn, serial, &record.address, action, None)
 }
