@@ -5,7 +5,7 @@
 //! grows back by one, up to the declared maximum (additive increase,
 //! multiplicative decrease, as TCP does).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 #[derive(Debug)]
@@ -27,6 +27,10 @@ pub struct AdaptiveLimit {
 
 /// A slot taken from an [`AdaptiveLimit`], given back when dropped.
 pub struct LimitGuard<'a>(&'a AdaptiveLimit);
+
+/// A slot that owns its way back to the limit, so it can be given back on
+/// another thread (the state writer's, once the change is recorded).
+pub struct OwnedLimitGuard(Arc<AdaptiveLimit>);
 
 impl AdaptiveLimit {
     /// An unlimited limit; `adaptive` turns the throttling response on.
@@ -75,6 +79,20 @@ impl AdaptiveLimit {
         }
     }
 
+    /// Waits for a slot, held by an owned guard.
+    pub async fn acquire_owned(self: &Arc<Self>) -> OwnedLimitGuard {
+        std::mem::forget(self.acquire().await);
+        OwnedLimitGuard(self.clone())
+    }
+
+    fn release(&self) {
+        {
+            let mut s = self.lock();
+            s.in_flight = s.in_flight.saturating_sub(1);
+        }
+        self.notify.notify_one();
+    }
+
     /// Takes the provider's throttle counter after a call.
     pub fn observe(&self, events: u64) {
         if !self.adaptive {
@@ -101,11 +119,13 @@ impl AdaptiveLimit {
 
 impl Drop for LimitGuard<'_> {
     fn drop(&mut self) {
-        {
-            let mut s = self.0.lock();
-            s.in_flight = s.in_flight.saturating_sub(1);
-        }
-        self.0.notify.notify_one();
+        self.0.release();
+    }
+}
+
+impl Drop for OwnedLimitGuard {
+    fn drop(&mut self) {
+        self.0.release();
     }
 }
 
@@ -152,6 +172,19 @@ mod tests {
             t.await.unwrap();
         }
         assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn an_owned_slot_is_given_back_on_another_thread() {
+        let l = Arc::new(AdaptiveLimit::new(false));
+        l.set_max(1);
+        let g = l.acquire_owned().await;
+        // The limit is full until the guard is dropped, here on a thread.
+        let waiting = tokio::time::timeout(std::time::Duration::from_millis(20), l.acquire());
+        assert!(waiting.await.is_err());
+        std::thread::spawn(move || drop(g)).join().unwrap();
+        let again = tokio::time::timeout(std::time::Duration::from_secs(5), l.acquire_owned());
+        assert!(again.await.is_ok());
     }
 
     #[test]

@@ -217,7 +217,7 @@ pub struct ProviderInstance {
     pub provider: Arc<dyn Provider>,
     pub schema: Arc<ProviderSchema>,
     /// This provider's own concurrency limit.
-    pub limit: crate::limit::AdaptiveLimit,
+    pub limit: Arc<crate::limit::AdaptiveLimit>,
     /// The schema of each resource and data source type, shared: a node
     /// takes a reference instead of a copy of its type's schema.
     resources: HashMap<String, Arc<Schema>>,
@@ -240,7 +240,7 @@ impl ProviderInstance {
             data_sources: shared(&schema.data_sources),
             provider,
             schema,
-            limit: crate::limit::AdaptiveLimit::new(adaptive),
+            limit: Arc::new(crate::limit::AdaptiveLimit::new(adaptive)),
         }
     }
 

@@ -40,8 +40,15 @@ struct Writer {
 struct Job {
     serial: u64,
     write: ResourceWrite,
+    after: Option<After>,
     done: oneshot::Sender<Result<(), StateError>>,
 }
+
+/// What to do as soon as a write is committed (or failed), on the thread
+/// that wrote it, before its node is answered: report the change and give
+/// its parallelism slots back, so that the next change starts without
+/// waiting for the node's task to be woken on a worker.
+pub(crate) type After = Box<dyn FnOnce(Result<(), &StateError>) + Send>;
 
 impl Recorder {
     pub(crate) fn new(state: Arc<dyn StateStore>) -> Recorder {
@@ -53,17 +60,36 @@ impl Recorder {
 
     /// [`StateStore::put_resource`], committed when this returns.
     pub(crate) async fn put(&self, serial: u64, record: ResourceRecord) -> Result<(), StateError> {
-        self.write(serial, ResourceWrite::Put(record)).await
+        self.write(serial, ResourceWrite::Put(record), None).await
+    }
+
+    /// [`Recorder::put`], running `after` as soon as the write is
+    /// committed (see [`After`]). If the writer thread dies first, `after`
+    /// is dropped without being run.
+    pub(crate) async fn put_then(
+        &self,
+        serial: u64,
+        record: ResourceRecord,
+        after: After,
+    ) -> Result<(), StateError> {
+        self.write(serial, ResourceWrite::Put(record), Some(after))
+            .await
     }
 
     /// [`StateStore::remove_resource`], committed when this returns.
     pub(crate) async fn remove(&self, serial: u64, address: String) -> Result<(), StateError> {
-        self.write(serial, ResourceWrite::Remove(address)).await
+        self.write(serial, ResourceWrite::Remove(address), None)
+            .await
     }
 
-    async fn write(&self, serial: u64, write: ResourceWrite) -> Result<(), StateError> {
+    async fn write(
+        &self,
+        serial: u64,
+        write: ResourceWrite,
+        after: Option<After>,
+    ) -> Result<(), StateError> {
         let Some(writer) = self.writer() else {
-            return write_one(&*self.state, serial, &write);
+            return write_now(&*self.state, serial, &write, after);
         };
         let address = match &write {
             ResourceWrite::Put(record) => record.address.clone(),
@@ -73,9 +99,10 @@ impl Recorder {
         if let Err(mpsc::SendError(job)) = writer.jobs.send(Job {
             serial,
             write,
+            after,
             done,
         }) {
-            return write_one(&*self.state, serial, &job.write);
+            return write_now(&*self.state, serial, &job.write, job.after);
         }
         match answer.await {
             Ok(result) => result,
@@ -111,11 +138,21 @@ impl Drop for Recorder {
     }
 }
 
-fn write_one(state: &dyn StateStore, serial: u64, write: &ResourceWrite) -> Result<(), StateError> {
-    match write {
+/// One write made on the calling thread, then its `after`.
+fn write_now(
+    state: &dyn StateStore,
+    serial: u64,
+    write: &ResourceWrite,
+    after: Option<After>,
+) -> Result<(), StateError> {
+    let result = match write {
         ResourceWrite::Put(record) => state.put_resource(serial, record),
         ResourceWrite::Remove(address) => state.remove_resource(serial, address),
+    };
+    if let Some(after) = after {
+        after(result.as_ref().map(|_| ()));
     }
+    result
 }
 
 /// The writer thread: waits for a write, takes everything queued behind
@@ -129,15 +166,18 @@ fn write_queued(state: &dyn StateStore, queue: &mpsc::Receiver<Job>) {
         while let Some(job) = batch.next() {
             let serial = job.serial;
             let mut writes = vec![job.write];
-            let mut answers = vec![job.done];
+            let mut answers = vec![(job.after, job.done)];
             while let Some(job) = batch.next_if(|j| j.serial == serial) {
                 writes.push(job.write);
-                answers.push(job.done);
+                answers.push((job.after, job.done));
             }
             let results = state.write_resources(serial, &writes);
             // A waiting node that got no answer (a store returning too few
             // results) sees its channel closed and fails its write.
-            for (answer, result) in answers.into_iter().zip(results) {
+            for ((after, answer), result) in answers.into_iter().zip(results) {
+                if let Some(after) = after {
+                    after(result.as_ref().map(|_| ()));
+                }
                 let _ = answer.send(result);
             }
         }
@@ -204,5 +244,40 @@ mod tests {
         ));
         assert_eq!(state.list_resources().unwrap().len(), 100);
         assert_eq!(state.version_changes(serial).unwrap().len(), 300);
+    }
+
+    /// `after` runs once the write is committed, before the node is
+    /// answered, with the write's outcome.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn after_runs_once_committed_and_before_the_answer() {
+        let state: Arc<dyn StateStore> = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let serial = state
+            .begin_version(VersionMeta {
+                author: "test".to_string(),
+                operation: "apply".to_string(),
+                git: None,
+            })
+            .unwrap()
+            .serial;
+        let recorder = Recorder::new(state.clone());
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        for i in 0..20 {
+            let address = format!("test_resource.r{i}");
+            let (seen2, state2, address2) = (seen.clone(), state.clone(), address.clone());
+            let after: After = Box::new(move |result| {
+                let committed = state2.get_resource(&address2).unwrap().is_some();
+                seen2
+                    .lock()
+                    .unwrap()
+                    .push((address2, result.is_ok(), committed));
+            });
+            recorder
+                .put_then(serial, record(&address), after)
+                .await
+                .unwrap();
+            // Already run when the write is answered.
+            assert_eq!(seen.lock().unwrap().last(), Some(&(address, true, true)));
+        }
+        assert_eq!(seen.lock().unwrap().len(), 20);
     }
 }

@@ -1572,8 +1572,10 @@ impl Run {
         };
         let mut proposed = proposed_new_state(&schema.block, prior.as_ref(), &config);
         apply_ignore_changes(&mut proposed, prior.as_ref(), &lifecycle);
-        let slot = pinst.limit.acquire().await;
-        let permit = self.sem.acquire().await;
+        // Owned slots: the state writer gives them back once the result is
+        // committed (see below).
+        let slot = pinst.limit.acquire_owned().await;
+        let permit = self.sem.clone().acquire_owned().await;
         if self.observer.cancelled() {
             self.note_cancelled();
             return Err(Diagnostics::new());
@@ -1613,9 +1615,10 @@ impl Run {
         // The parallelism slot (and the provider's) is held until the result
         // is recorded and reported, so that at most `-parallelism` changes
         // are in flight as the user sees them ("Creating..." to "Creation
-        // complete"). The write is a short wait on the group commit, not
-        // work on this thread.
-        let _held = (permit, slot);
+        // complete"). The state writer reports the change and gives the
+        // slots back as soon as it has committed the result, so the next
+        // change starts without waiting for this task to be woken.
+        let held = (permit, slot);
         let mut diags = with_addr(resp.diagnostics);
         if let Some(v) = &resp.new_state {
             if !v.is_wholly_known() {
@@ -1663,20 +1666,24 @@ impl Run {
                     tainted,
                     lifecycle.create_before_destroy,
                 );
-                let saved = self
-                    .recorder
-                    .put(serial, rec)
-                    .await
-                    .map_err(|e| state_error(&addr, e));
                 // Reported only once it is recorded.
-                self.observer.finished(
-                    &addr,
-                    action,
-                    !failed && saved.is_ok(),
-                    t0.elapsed(),
-                    id.as_deref(),
-                );
-                saved?;
+                let report: crate::recorder::After = {
+                    let (observer, addr) = (self.observer.clone(), addr.clone());
+                    Box::new(move |saved| {
+                        observer.finished(
+                            &addr,
+                            action,
+                            !failed && saved.is_ok(),
+                            t0.elapsed(),
+                            id.as_deref(),
+                        );
+                        drop(held);
+                    })
+                };
+                self.recorder
+                    .put_then(serial, rec, report)
+                    .await
+                    .map_err(|e| state_error(&addr, e))?;
                 if failed {
                     return Err(diags);
                 }

@@ -47,6 +47,7 @@ use gitform_value::{Diagnostic, Type, Value};
 use rand::RngCore;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 const RESOURCE: &str = "test_resource";
@@ -151,7 +152,13 @@ impl RateLimit {
     }
 }
 
-fn resource_schema() -> Schema {
+/// The resource's schema, built once (plan calls it per resource).
+fn resource_schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(build_resource_schema)
+}
+
+fn build_resource_schema() -> Schema {
     let flag = |desc: &str| Attribute::optional(Type::Bool).describe(desc);
     Schema::new(
         Block::new()
@@ -320,7 +327,7 @@ impl Provider for TestProvider {
                             .describe("The concurrency limit the provider declares."),
                     ),
             ),
-            resources: BTreeMap::from([(RESOURCE.to_string(), resource_schema())]),
+            resources: BTreeMap::from([(RESOURCE.to_string(), resource_schema().clone())]),
             data_sources: BTreeMap::from([(DATA.to_string(), data_schema())]),
         }
     }
@@ -366,7 +373,7 @@ impl Provider for TestProvider {
             return PlanChangeResponse::default();
         };
         let (planned, requires_replace) =
-            plan_resource(&resource_schema(), req.prior_state.as_ref(), &proposed);
+            plan_resource(resource_schema(), req.prior_state.as_ref(), &proposed);
         // `result` follows `value`: known now when `value` is.
         let value = attr(&planned, "value").clone();
         let result = if value.is_known() {
