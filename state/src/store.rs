@@ -152,8 +152,14 @@ pub trait StateStore: Send + Sync {
     fn begin_run(&self, start: &RunStart) -> Result<i64, StateError>;
 
     /// Records how a run ended (outcome, counts, error, the plan that ran).
+    /// A `plan` of `None` keeps what [`StateStore::save_run_plan`] saved.
     /// [`StateError::RunNotFound`] if there is no such run.
     fn complete_run(&self, id: i64, finish: &RunFinish) -> Result<(), StateError>;
+
+    /// Saves the plan of a run that has not ended yet (an apply saves its
+    /// plan while it applies, so that a large plan costs nothing at the end).
+    /// [`StateError::RunNotFound`] if there is no such run.
+    fn save_run_plan(&self, id: i64, plan: &str) -> Result<(), StateError>;
 
     fn get_run(&self, id: i64) -> Result<Option<RunRecord>, StateError>;
 

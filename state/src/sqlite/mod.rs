@@ -856,7 +856,7 @@ impl StateStore for SqliteStore {
                 .prepare_cached(
                     "UPDATE runs SET finished_at = ?2, outcome = ?3, summary = ?4, serial = ?5, \
                          added = ?6, changed = ?7, destroyed = ?8, drift_count = ?9, error = ?10, \
-                         plan = ?11, detail = ?12, \
+                         plan = coalesce(?11, plan), detail = ?12, \
                          git_sha = coalesce(?13, git_sha), git_author = coalesce(?14, git_author), \
                          git_email = coalesce(?15, git_email), \
                          git_message = coalesce(?16, git_message), \
@@ -882,6 +882,18 @@ impl StateStore for SqliteStore {
                     git.map(|g| &g.message),
                     git.map(|g| &g.time),
                 ])?;
+            if changed == 0 {
+                return Err(StateError::RunNotFound(id));
+            }
+            Ok(())
+        })
+    }
+
+    fn save_run_plan(&self, id: i64, plan: &str) -> Result<(), StateError> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached("UPDATE runs SET plan = ?2 WHERE id = ?1")?
+                .execute(params![id, plan])?;
             if changed == 0 {
                 return Err(StateError::RunNotFound(id));
             }

@@ -238,3 +238,38 @@ fn run_journal_keeps_environment_commit_counts_and_plan() {
         Err(StateError::RunNotFound(999))
     ));
 }
+
+/// An apply saves its plan while it applies; the end of the run keeps it.
+#[test]
+fn a_plan_saved_before_the_end_is_kept_by_complete_run() {
+    use gitform_state::{RunFinish, RunStart};
+    let store = memory_store();
+    let run = store
+        .begin_run(&RunStart {
+            kind: "apply".into(),
+            environment: None,
+            trigger: "cli".into(),
+            git: None,
+        })
+        .unwrap();
+    store.save_run_plan(run, "{\"plan\":2}").unwrap();
+    store
+        .complete_run(
+            run,
+            &RunFinish {
+                outcome: "success".into(),
+                plan: None,
+                ..RunFinish::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        store.run_plan(run).unwrap().as_deref(),
+        Some("{\"plan\":2}")
+    );
+    assert!(store.get_run(run).unwrap().unwrap().has_plan);
+    assert!(matches!(
+        store.save_run_plan(999, "{}"),
+        Err(StateError::RunNotFound(999))
+    ));
+}
