@@ -856,7 +856,7 @@ impl StateStore for SqliteStore {
                 .prepare_cached(
                     "UPDATE runs SET finished_at = ?2, outcome = ?3, summary = ?4, serial = ?5, \
                          added = ?6, changed = ?7, destroyed = ?8, drift_count = ?9, error = ?10, \
-                         plan = coalesce(?11, plan), detail = ?12, \
+                         detail = ?12, \
                          git_sha = coalesce(?13, git_sha), git_author = coalesce(?14, git_author), \
                          git_email = coalesce(?15, git_email), \
                          git_message = coalesce(?16, git_message), \
@@ -885,19 +885,22 @@ impl StateStore for SqliteStore {
             if changed == 0 {
                 return Err(StateError::RunNotFound(id));
             }
+            if let Some(plan) = &finish.plan {
+                save_plan_in(tx, id, plan)?;
+            }
             Ok(())
         })
     }
 
     fn save_run_plan(&self, id: i64, plan: &str) -> Result<(), StateError> {
         self.write(|tx| {
-            let changed = tx
-                .prepare_cached("UPDATE runs SET plan = ?2 WHERE id = ?1")?
-                .execute(params![id, plan])?;
-            if changed == 0 {
+            let known = tx
+                .prepare_cached("SELECT 1 FROM runs WHERE id = ?1")?
+                .exists([id])?;
+            if !known {
                 return Err(StateError::RunNotFound(id));
             }
-            Ok(())
+            save_plan_in(tx, id, plan)
         })
     }
 
@@ -913,7 +916,9 @@ impl StateStore for SqliteStore {
     fn run_plan(&self, id: i64) -> Result<Option<String>, StateError> {
         let plan: Option<Option<String>> = self
             .conn()
-            .prepare_cached("SELECT plan FROM runs WHERE id = ?1")?
+            .prepare_cached(
+                "SELECT (SELECT plan FROM run_plans WHERE run_id = runs.id) FROM runs WHERE id = ?1",
+            )?
             .query_row([id], |row| row.get(0))
             .optional()?;
         match plan {
@@ -951,4 +956,11 @@ impl StateStore for SqliteStore {
         };
         raws.into_iter().map(RawRun::into_record).collect()
     }
+}
+
+/// Saves (or replaces) the plan of run `id`.
+fn save_plan_in(tx: &rusqlite::Transaction<'_>, id: i64, plan: &str) -> Result<(), StateError> {
+    tx.prepare_cached("INSERT OR REPLACE INTO run_plans (run_id, plan) VALUES (?1, ?2)")?
+        .execute(params![id, plan])?;
+    Ok(())
 }

@@ -32,7 +32,8 @@ pub const LOCK_COLUMNS: &str =
 /// Column list matching [`RawRun::from_row`].
 pub const RUN_COLUMNS: &str = "id, kind, started_at, finished_at, outcome, summary, serial, \
      environment, trigger, git_sha, git_author, git_email, git_message, git_time, added, \
-     changed, destroyed, drift_count, error, plan IS NOT NULL, detail";
+     changed, destroyed, drift_count, error, \
+     EXISTS (SELECT 1 FROM run_plans WHERE run_plans.run_id = runs.id), detail";
 
 pub fn to_i64(value: u64, what: &str) -> Result<i64, StateError> {
     i64::try_from(value).map_err(|_| StateError::Corrupt(format!("{what} {value} is out of range")))

@@ -129,6 +129,17 @@ ALTER TABLE runs ADD COLUMN detail TEXT;
 CREATE INDEX runs_by_environment ON runs (environment, id);
 CREATE INDEX runs_by_commit ON runs (git_sha, id);
 "#,
+    // 3: a run's plan in a table of its own. SQLite rewrites a whole row on
+    // any update, so a megabyte plan in `runs` made every later update of
+    // the run (its end) rewrite the megabyte.
+    r#"
+CREATE TABLE run_plans (
+    run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+    plan   TEXT NOT NULL
+);
+INSERT INTO run_plans (run_id, plan) SELECT id, plan FROM runs WHERE plan IS NOT NULL;
+UPDATE runs SET plan = NULL WHERE plan IS NOT NULL;
+"#,
 ];
 
 /// Schema version this build writes.

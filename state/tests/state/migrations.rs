@@ -145,3 +145,62 @@ fn session_one_database_is_upgraded_without_loss() {
         .unwrap();
     assert_eq!(store.get_run(id).unwrap().unwrap().kind, "drift-check");
 }
+
+/// Migration 3 moves the plans saved with runs (schema 2 kept them in the
+/// `runs` row) to the `run_plans` table.
+#[test]
+fn plans_of_schema_two_runs_move_to_their_own_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let with_plan = store
+        .begin_run(&gitform_state::RunStart {
+            kind: "apply".into(),
+            environment: None,
+            trigger: "cli".into(),
+            git: None,
+        })
+        .unwrap();
+    let without = store
+        .begin_run(&gitform_state::RunStart {
+            kind: "plan".into(),
+            environment: None,
+            trigger: "cli".into(),
+            git: None,
+        })
+        .unwrap();
+    drop(store);
+    // Back to schema 2: no run_plans table, the plan in the row.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!(
+        "DROP TABLE run_plans; UPDATE runs SET plan = '{{\"v\":2}}' WHERE id = {with_plan}; \
+         PRAGMA user_version = 2;"
+    ))
+    .unwrap();
+    drop(conn);
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_schema_version());
+    assert_eq!(
+        store.run_plan(with_plan).unwrap().as_deref(),
+        Some("{\"v\":2}")
+    );
+    assert_eq!(store.run_plan(without).unwrap(), None);
+    let has_plan: Vec<(i64, bool)> = store
+        .list_runs(10)
+        .unwrap()
+        .iter()
+        .map(|r| (r.id, r.has_plan))
+        .collect();
+    assert_eq!(has_plan, [(without, false), (with_plan, true)]);
+    // The rows no longer carry it.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM runs WHERE plan IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}
