@@ -205,10 +205,8 @@ mod tests {
         }
     }
 
-    /// Many writes at once from many tasks: each is answered, committed
-    /// when answered, and they share transactions.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_writes_are_committed_before_they_are_answered() {
+    /// An in-memory store with an apply's version open, and its serial.
+    fn store_in_version() -> (Arc<dyn StateStore>, u64) {
         let state: Arc<dyn StateStore> = Arc::new(SqliteStore::open_in_memory().unwrap());
         let serial = state
             .begin_version(VersionMeta {
@@ -218,6 +216,14 @@ mod tests {
             })
             .unwrap()
             .serial;
+        (state, serial)
+    }
+
+    /// Many writes at once from many tasks: each is answered, committed
+    /// when answered, and they share transactions.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_are_committed_before_they_are_answered() {
+        let (state, serial) = store_in_version();
         let recorder = Arc::new(Recorder::new(state.clone()));
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..200 {
@@ -250,15 +256,7 @@ mod tests {
     /// answered, with the write's outcome.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn after_runs_once_committed_and_before_the_answer() {
-        let state: Arc<dyn StateStore> = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let serial = state
-            .begin_version(VersionMeta {
-                author: "test".to_string(),
-                operation: "apply".to_string(),
-                git: None,
-            })
-            .unwrap()
-            .serial;
+        let (state, serial) = store_in_version();
         let recorder = Recorder::new(state.clone());
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         for i in 0..20 {

@@ -153,22 +153,17 @@ fn plans_of_schema_two_runs_move_to_their_own_table() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.db");
     let store = SqliteStore::open(&path).unwrap();
-    let with_plan = store
-        .begin_run(&gitform_state::RunStart {
-            kind: "apply".into(),
-            environment: None,
-            trigger: "cli".into(),
-            git: None,
-        })
-        .unwrap();
-    let without = store
-        .begin_run(&gitform_state::RunStart {
-            kind: "plan".into(),
-            environment: None,
-            trigger: "cli".into(),
-            git: None,
-        })
-        .unwrap();
+    let begin = |kind: &str| {
+        store
+            .begin_run(&gitform_state::RunStart {
+                kind: kind.into(),
+                environment: None,
+                trigger: "cli".into(),
+                git: None,
+            })
+            .unwrap()
+    };
+    let (with_plan, without) = (begin("apply"), begin("plan"));
     drop(store);
     // Back to schema 2: no run_plans table, the plan in the row.
     let conn = rusqlite::Connection::open(&path).unwrap();
