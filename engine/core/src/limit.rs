@@ -64,24 +64,30 @@ impl AdaptiveLimit {
         self.lock().limit
     }
 
-    /// Waits for a slot.
-    pub async fn acquire(&self) -> LimitGuard<'_> {
+    /// Waits for a slot and counts it as taken.
+    async fn take(&self) {
         loop {
             let notified = self.notify.notified();
             {
                 let mut s = self.lock();
                 if s.in_flight < s.limit {
                     s.in_flight += 1;
-                    return LimitGuard(self);
+                    return;
                 }
             }
             notified.await;
         }
     }
 
+    /// Waits for a slot.
+    pub async fn acquire(&self) -> LimitGuard<'_> {
+        self.take().await;
+        LimitGuard(self)
+    }
+
     /// Waits for a slot, held by an owned guard.
     pub async fn acquire_owned(self: &Arc<Self>) -> OwnedLimitGuard {
-        std::mem::forget(self.acquire().await);
+        self.take().await;
         OwnedLimitGuard(self.clone())
     }
 

@@ -978,25 +978,7 @@ async fn set_secondary_ips(cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Resu
     );
     let gone: Vec<String> = old.iter().filter(|a| !new.contains(a)).cloned().collect();
     let added: Vec<String> = new.iter().filter(|a| !old.contains(a)).cloned().collect();
-    if !gone.is_empty() {
-        cx.ec2()
-            .unassign_private_ip_addresses()
-            .network_interface_id(eni)
-            .set_private_ip_addresses(Some(gone))
-            .send()
-            .await
-            .map_err(api("UnassignPrivateIpAddresses"))?;
-    }
-    if !added.is_empty() {
-        cx.ec2()
-            .assign_private_ip_addresses()
-            .network_interface_id(eni)
-            .set_private_ip_addresses(Some(added))
-            .send()
-            .await
-            .map_err(api("AssignPrivateIpAddresses"))?;
-    }
-    Ok(())
+    crate::network::network_interface::reassign_private_ips(cx, eni, gone, added).await
 }
 
 /// `credit_specification`: ModifyInstanceCreditSpecification, when a block

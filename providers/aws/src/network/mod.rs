@@ -6,7 +6,7 @@ mod cidr;
 mod eip;
 mod internet_gateway;
 mod nat_gateway;
-mod network_interface;
+pub(crate) mod network_interface;
 mod route;
 mod route_table;
 mod route_table_association;

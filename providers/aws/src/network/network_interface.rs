@@ -633,24 +633,7 @@ impl Resource for NetworkInterface {
             let primary = attrs::str_attr(prior, "private_ip").unwrap_or_default();
             let (added, removed) = diff(prior, planned, ip_attr);
             let removed: Vec<String> = removed.into_iter().filter(|ip| ip != primary).collect();
-            if !removed.is_empty() {
-                cx.ec2()
-                    .unassign_private_ip_addresses()
-                    .network_interface_id(eni)
-                    .set_private_ip_addresses(Some(removed))
-                    .send()
-                    .await
-                    .map_err(api("UnassignPrivateIpAddresses"))?;
-            }
-            if !added.is_empty() {
-                cx.ec2()
-                    .assign_private_ip_addresses()
-                    .network_interface_id(eni)
-                    .set_private_ip_addresses(Some(added))
-                    .send()
-                    .await
-                    .map_err(api("AssignPrivateIpAddresses"))?;
-            }
+            reassign_private_ips(cx, eni, removed, added).await?;
         } else if changed("private_ips_count") {
             let before = int_attr(prior, "private_ips_count").unwrap_or(0);
             let after = int_attr(planned, "private_ips_count").unwrap_or(0);
@@ -830,6 +813,35 @@ impl Resource for NetworkInterface {
         .await?;
         Ok(())
     }
+}
+
+/// Unassigns the secondary private IPv4 addresses `removed` from network
+/// interface `eni`, then assigns `added` (an empty list makes no call).
+pub(crate) async fn reassign_private_ips(
+    cx: &Ctx<'_>,
+    eni: &str,
+    removed: Vec<String>,
+    added: Vec<String>,
+) -> Result<(), Error> {
+    if !removed.is_empty() {
+        cx.ec2()
+            .unassign_private_ip_addresses()
+            .network_interface_id(eni)
+            .set_private_ip_addresses(Some(removed))
+            .send()
+            .await
+            .map_err(api("UnassignPrivateIpAddresses"))?;
+    }
+    if !added.is_empty() {
+        cx.ec2()
+            .assign_private_ip_addresses()
+            .network_interface_id(eni)
+            .set_private_ip_addresses(Some(added))
+            .send()
+            .await
+            .map_err(api("AssignPrivateIpAddresses"))?;
+    }
+    Ok(())
 }
 
 async fn set_source_dest_check(cx: &Ctx<'_>, eni: &str, value: bool) -> Result<(), Error> {
