@@ -40,8 +40,8 @@ pub fn tag_filters(tags: &BTreeMap<String, String>) -> Vec<Filter> {
 }
 
 /// A filter matching any of `ids` on `name` (`vpc-id`, `subnet-id`...).
-pub fn ids(name: &str, ids: &[String]) -> Filter {
-    filter(name, ids.iter().cloned())
+pub fn ids<S: AsRef<str>>(name: &str, ids: &[S]) -> Filter {
+    filter(name, ids.iter().map(|id| id.as_ref().to_string()))
 }
 
 #[cfg(test)]

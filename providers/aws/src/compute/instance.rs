@@ -22,6 +22,7 @@
 use super::volume;
 use crate::attrs::{blocks, bool_attr, changed, int_attr, keep, non_empty, str_attr, strings};
 use crate::error::{api, Error};
+use crate::filters;
 use crate::resource::{Ctx, Planning, Resource, ID_CHUNK};
 use crate::tags;
 use crate::timeouts::{minutes, Timeouts};
@@ -30,7 +31,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     AmdSevSnpSpecification, AttributeBooleanValue, AttributeValue, BlockDeviceMapping,
     CpuOptionsRequest, CreditSpecificationRequest, EbsBlockDevice,
-    EbsInstanceBlockDeviceSpecification, EnclaveOptionsRequest, Filter, HibernationOptionsRequest,
+    EbsInstanceBlockDeviceSpecification, EnclaveOptionsRequest, HibernationOptionsRequest,
     HostnameType, HttpTokensState, IamInstanceProfileSpecification, Instance,
     InstanceAutoRecoveryState, InstanceBlockDeviceMappingSpecification,
     InstanceCreditSpecificationRequest, InstanceMaintenanceOptionsRequest,
@@ -350,34 +351,20 @@ async fn describe<S: AsRef<str>>(
 ) -> Result<HashMap<String, (Instance, String)>, Error> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(ID_CHUNK) {
-        let filter = Filter::builder()
-            .name("instance-id")
-            .set_values(Some(chunk.iter().map(|s| s.as_ref().to_string()).collect()))
-            .build();
-        let mut token = None;
-        loop {
-            let resp = cx
-                .ec2()
-                .describe_instances()
-                .filters(filter.clone())
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(api("DescribeInstances"))?;
-            for r in resp.reservations() {
+        let mut pages = cx
+            .ec2()
+            .describe_instances()
+            .filters(filters::ids("instance-id", chunk))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for r in page.map_err(api("DescribeInstances"))?.reservations() {
                 let owner = r.owner_id().unwrap_or_default();
                 for i in r.instances() {
                     if let Some(id) = i.instance_id() {
                         out.insert(id.to_string(), (i.clone(), owner.to_string()));
                     }
                 }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
             }
         }
     }
@@ -916,7 +903,7 @@ async fn set_instance_profile(cx: &Ctx<'_>, id: &str, profile: Option<&str>) -> 
     let found = cx
         .ec2()
         .describe_iam_instance_profile_associations()
-        .filters(Filter::builder().name("instance-id").values(id).build())
+        .filters(filters::ids("instance-id", &[id]))
         .send()
         .await
         .map_err(api("DescribeIamInstanceProfileAssociations"))?;

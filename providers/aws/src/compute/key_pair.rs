@@ -4,12 +4,13 @@
 
 use crate::attrs::{non_empty, set_attr, str_attr};
 use crate::error::{api, Error};
+use crate::filters;
 use crate::resource::{Ctx, Planning, Resource, ID_CHUNK};
 use crate::security::names;
 use crate::tags;
 use async_trait::async_trait;
 use aws_sdk_ec2::primitives::Blob;
-use aws_sdk_ec2::types::{Filter, KeyPairInfo, ResourceType};
+use aws_sdk_ec2::types::{KeyPairInfo, ResourceType};
 use gitform_provider::{Attribute, Block, Schema};
 use gitform_value::{Type, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -154,12 +155,7 @@ impl Resource for KeyPair {
             let resp = cx
                 .ec2()
                 .describe_key_pairs()
-                .filters(
-                    Filter::builder()
-                        .name("key-name")
-                        .set_values(Some(chunk.to_vec()))
-                        .build(),
-                )
+                .filters(filters::ids("key-name", chunk))
                 .include_public_key(true)
                 .send()
                 .await

@@ -983,28 +983,19 @@ async fn describe(cx: &Ctx<'_>, ids: &[String]) -> Result<HashMap<String, Launch
 /// DescribeLaunchTemplateVersions call (`$Latest`, no template named).
 async fn latest_versions(cx: &Ctx<'_>) -> Result<HashMap<String, LaunchTemplateVersion>, Error> {
     let mut out = HashMap::new();
-    let mut token = None;
-    loop {
-        let resp = cx
-            .ec2()
-            .describe_launch_template_versions()
-            .versions("$Latest")
-            .max_results(200)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(api("DescribeLaunchTemplateVersions"))?;
-        for v in resp.launch_template_versions() {
+    let mut pages = cx
+        .ec2()
+        .describe_launch_template_versions()
+        .versions("$Latest")
+        .into_paginator()
+        .page_size(200)
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(api("DescribeLaunchTemplateVersions"))?;
+        for v in page.launch_template_versions() {
             if let Some(id) = v.launch_template_id() {
                 out.insert(id.to_string(), v.clone());
             }
-        }
-        token = resp
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            break;
         }
     }
     Ok(out)

@@ -6,12 +6,13 @@
 use super::account_id;
 use crate::attrs::{bool_attr, changed, int_attr, non_empty};
 use crate::error::{api, Error};
+use crate::filters;
 use crate::resource::{Ctx, Planning, Resource, ID_CHUNK};
 use crate::tags;
 use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, ResourceType, Volume, VolumeType};
+use aws_sdk_ec2::types::{ResourceType, Volume, VolumeType};
 use gitform_provider::{Attribute, Block, Schema};
 use gitform_value::{Type, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -33,31 +34,17 @@ pub async fn describe<S: AsRef<str>>(
 ) -> Result<HashMap<String, Volume>, Error> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(ID_CHUNK) {
-        let filter = Filter::builder()
-            .name("volume-id")
-            .set_values(Some(chunk.iter().map(|s| s.as_ref().to_string()).collect()))
-            .build();
-        let mut token = None;
-        loop {
-            let resp = cx
-                .ec2()
-                .describe_volumes()
-                .filters(filter.clone())
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(api("DescribeVolumes"))?;
-            for v in resp.volumes() {
+        let mut pages = cx
+            .ec2()
+            .describe_volumes()
+            .filters(filters::ids("volume-id", chunk))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for v in page.map_err(api("DescribeVolumes"))?.volumes() {
                 if let Some(id) = v.volume_id() {
                     out.insert(id.to_string(), v.clone());
                 }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
             }
         }
     }
@@ -386,12 +373,7 @@ async fn wait_snapshot_completed(cx: &Ctx<'_>, snap_id: &str) -> Result<(), Erro
         let resp = cx
             .ec2()
             .describe_snapshots()
-            .filters(
-                Filter::builder()
-                    .name("snapshot-id")
-                    .values(snap_id)
-                    .build(),
-            )
+            .filters(filters::ids("snapshot-id", &[snap_id]))
             .send()
             .await
             .map_err(api("DescribeSnapshots"))?;

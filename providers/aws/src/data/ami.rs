@@ -299,27 +299,22 @@ impl DataSource for Ami {
             ));
         }
         let mut images = Vec::new();
-        let mut token = None;
-        loop {
-            let resp = cx
-                .ec2()
-                .describe_images()
-                .set_owners((!owners.is_empty()).then(|| owners.clone()))
-                .set_executable_users((!users.is_empty()).then(|| users.clone()))
-                .set_filters((!filters.is_empty()).then(|| filters.clone()))
-                .set_include_deprecated(bool_attr(config, "include_deprecated"))
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(api("DescribeImages"))?;
-            images.extend(resp.images().iter().cloned());
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
+        let mut pages = cx
+            .ec2()
+            .describe_images()
+            .set_owners((!owners.is_empty()).then_some(owners))
+            .set_executable_users((!users.is_empty()).then_some(users))
+            .set_filters((!filters.is_empty()).then_some(filters))
+            .set_include_deprecated(bool_attr(config, "include_deprecated"))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            images.extend(
+                page.map_err(api("DescribeImages"))?
+                    .images()
+                    .iter()
+                    .cloned(),
+            );
         }
         let most_recent = bool_attr(config, "most_recent") == Some(true);
         let image = choose(images, re.as_ref(), most_recent)?;

@@ -57,24 +57,15 @@ impl DataSource for SecurityGroupData {
         }
         filters.extend(tag_filters(&string_map(config, "tags")));
         let mut groups = Vec::new();
-        let mut token = None;
-        loop {
-            let resp = cx
-                .ec2()
-                .describe_security_groups()
-                .set_filters((!filters.is_empty()).then(|| filters.clone()))
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(api("DescribeSecurityGroups"))?;
-            groups.extend(resp.security_groups().iter().cloned());
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
+        let mut pages = cx
+            .ec2()
+            .describe_security_groups()
+            .set_filters((!filters.is_empty()).then_some(filters))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(api("DescribeSecurityGroups"))?;
+            groups.extend(page.security_groups().iter().cloned());
         }
         let g = match groups.as_slice() {
             [one] => one,

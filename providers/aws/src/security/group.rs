@@ -18,13 +18,14 @@ use super::names;
 use super::rules::{self, Atom};
 use crate::attrs::{blocks, bool_attr, non_empty, set_attr, str_attr};
 use crate::error::{api, Error};
+use crate::filters;
 use crate::resource::{Ctx, Planning, Resource, ID_CHUNK};
 use crate::session::Session;
 use crate::tags;
 use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, SecurityGroup};
+use aws_sdk_ec2::types::{IpPermission, ResourceType, SecurityGroup};
 use gitform_provider::{Attribute, Block, Schema};
 use gitform_value::{Type, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -109,31 +110,20 @@ pub async fn describe<S: AsRef<str>>(
 ) -> Result<HashMap<String, SecurityGroup>, Error> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(ID_CHUNK) {
-        let filter = Filter::builder()
-            .name("group-id")
-            .set_values(Some(chunk.iter().map(|s| s.as_ref().to_string()).collect()))
-            .build();
-        let mut token = None;
-        loop {
-            let resp = session
-                .ec2
-                .describe_security_groups()
-                .filters(filter.clone())
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(api("DescribeSecurityGroups"))?;
-            for g in resp.security_groups() {
+        let mut pages = session
+            .ec2
+            .describe_security_groups()
+            .filters(filters::ids("group-id", chunk))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for g in page
+                .map_err(api("DescribeSecurityGroups"))?
+                .security_groups()
+            {
                 if let Some(id) = g.group_id() {
                     out.insert(id.to_string(), g.clone());
                 }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
             }
         }
     }

@@ -15,11 +15,12 @@ use super::group;
 use super::rules::{self, Atom};
 use crate::attrs::{non_empty, set_attr, str_attr};
 use crate::error::{api, Error};
+use crate::filters;
 use crate::resource::{full_schema, Ctx, Planning, Resource, ID_CHUNK};
 use crate::timeouts::{minutes, Timeouts};
 use crate::wait::{self, Poll};
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, IpPermission};
+use aws_sdk_ec2::types::IpPermission;
 use gitform_provider::{plan_resource, values_equal, Attribute, Block, Schema};
 use gitform_value::{Type, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -151,21 +152,15 @@ async fn describe_rule_ids<S: AsRef<str>>(
 ) -> Result<HashMap<(String, bool), Vec<(Atom, String)>>, Error> {
     let mut out: HashMap<(String, bool), Vec<(Atom, String)>> = HashMap::new();
     for chunk in group_ids.chunks(ID_CHUNK) {
-        let filter = Filter::builder()
-            .name("group-id")
-            .set_values(Some(chunk.iter().map(|s| s.as_ref().to_string()).collect()))
-            .build();
-        let mut token = None;
-        loop {
-            let resp = cx
-                .ec2()
-                .describe_security_group_rules()
-                .filters(filter.clone())
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(api("DescribeSecurityGroupRules"))?;
-            for r in resp.security_group_rules() {
+        let mut pages = cx
+            .ec2()
+            .describe_security_group_rules()
+            .filters(filters::ids("group-id", chunk))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(api("DescribeSecurityGroupRules"))?;
+            for r in page.security_group_rules() {
                 let (Some(gid), Some(rid), Some((egress, atom))) = (
                     r.group_id(),
                     r.security_group_rule_id(),
@@ -176,13 +171,6 @@ async fn describe_rule_ids<S: AsRef<str>>(
                 out.entry((gid.to_string(), egress))
                     .or_default()
                     .push((atom, rid.to_string()));
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
             }
         }
     }

@@ -10,12 +10,13 @@
 use super::rules::canonical_protocol;
 use crate::attrs::{int_attr, non_empty, set_attr, str_attr};
 use crate::error::{api, Error};
+use crate::filters;
 use crate::resource::{full_schema, Ctx, Planning, Resource, ID_CHUNK};
 use crate::session::Session;
 use crate::tags;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroupRule,
+    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroupRule,
     SecurityGroupRuleRequest, SecurityGroupRuleUpdate, UserIdGroupPair,
 };
 use gitform_provider::{values_equal, Attribute, Block, Schema};
@@ -188,31 +189,18 @@ pub async fn describe<S: AsRef<str>>(
 ) -> Result<HashMap<String, SecurityGroupRule>, Error> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(ID_CHUNK) {
-        let filter = Filter::builder()
-            .name("security-group-rule-id")
-            .set_values(Some(chunk.iter().map(|s| s.as_ref().to_string()).collect()))
-            .build();
-        let mut token = None;
-        loop {
-            let resp = session
-                .ec2
-                .describe_security_group_rules()
-                .filters(filter.clone())
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(api("DescribeSecurityGroupRules"))?;
-            for r in resp.security_group_rules() {
+        let mut pages = session
+            .ec2
+            .describe_security_group_rules()
+            .filters(filters::ids("security-group-rule-id", chunk))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(api("DescribeSecurityGroupRules"))?;
+            for r in page.security_group_rules() {
                 if let Some(id) = r.security_group_rule_id() {
                     out.insert(id.to_string(), r.clone());
                 }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
             }
         }
     }
