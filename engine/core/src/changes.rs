@@ -4,6 +4,7 @@
 //! later. It never refers to live objects.
 
 use crate::address::InstanceAddr;
+use gitform_provider::{Block, Nesting};
 use gitform_value::{AttrPath, Value};
 use std::collections::BTreeMap;
 
@@ -163,6 +164,39 @@ pub enum PlanMode {
     RefreshOnly,
 }
 
+/// The nested block types of a resource type's schema, by name, down to
+/// any depth. The plan renders these as blocks (`name { ... }`), as
+/// Terraform does, and every other attribute as `name = value`; it is kept
+/// in the plan so that a saved plan renders the same without its providers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlockShape(pub BTreeMap<String, (Nesting, BlockShape)>);
+
+impl BlockShape {
+    /// The nested block types of `block`.
+    pub fn of(block: &Block) -> BlockShape {
+        BlockShape(
+            block
+                .blocks
+                .iter()
+                .map(|(name, nb)| (name.clone(), (nb.nesting, BlockShape::of(&nb.block))))
+                .collect(),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The key of a resource (`aws_instance`) or data source
+    /// (`data.aws_ami`) type in [`Plan::block_shapes`].
+    pub fn key(mode: crate::address::Mode, type_name: &str) -> String {
+        match mode {
+            crate::address::Mode::Data => format!("data.{type_name}"),
+            crate::address::Mode::Managed => type_name.to_string(),
+        }
+    }
+}
+
 /// The result of planning.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
@@ -185,6 +219,9 @@ pub struct Plan {
     pub targets: Vec<String>,
     /// False when `-refresh=false` was given.
     pub refreshed: bool,
+    /// The nested block types of each type with changes or drift (types
+    /// without nested blocks are left out), keyed by [`BlockShape::key`].
+    pub block_shapes: BTreeMap<String, BlockShape>,
 }
 
 /// Counts for the "Plan: X to add, Y to change, Z to destroy." line.

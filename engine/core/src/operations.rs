@@ -321,6 +321,24 @@ async fn walk_run(run: &Arc<Run>) {
         r.visit(node)
     })
     .await;
+    if matches!(run.phase, Phase::Plan(_)) {
+        // Before the providers go: their schemas give the plan's shapes.
+        let shapes = {
+            let results = run.results.lock().unwrap_or_else(|e| e.into_inner());
+            run.block_shapes(
+                results
+                    .changes
+                    .iter()
+                    .filter(|c| c.action != Action::NoOp)
+                    .map(|c| &c.addr)
+                    .chain(results.drift.iter().map(|d| &d.addr)),
+            )
+        };
+        run.results
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .block_shapes = shapes;
+    }
     for p in crate::run::take_providers(run) {
         p.provider.stop().await;
     }
@@ -395,6 +413,7 @@ pub async fn plan(
         config_digest: config_digest(&ws.root),
         targets,
         refreshed,
+        block_shapes: results.block_shapes,
     };
     propagate_create_before_destroy(&mut plan, &run.graph);
     (Some(plan), results.diags)

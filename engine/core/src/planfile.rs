@@ -6,7 +6,10 @@
 //! and big numbers survive the round trip.
 
 use crate::address::parse_instance;
-use crate::changes::{Action, ActionReason, Drift, OutputChange, Plan, PlanMode, ResourceChange};
+use crate::changes::{
+    Action, ActionReason, BlockShape, Drift, OutputChange, Plan, PlanMode, ResourceChange,
+};
+use gitform_provider::Nesting;
 use gitform_value::json::{from_tagged_json, to_json, to_tagged_json};
 use gitform_value::{AttrPath, Value};
 use serde_json::{json, Map, Value as Json};
@@ -121,6 +124,7 @@ struct ChangeDoc<'a> {
 /// A saved plan; fields in alphabetical order, as [`ChangeDoc`].
 #[derive(serde::Serialize)]
 struct PlanDoc<'a> {
+    block_shapes: Map<String, Json>,
     changes: Vec<ChangeDoc<'a>>,
     config_digest: &'a str,
     drift: Vec<Json>,
@@ -170,7 +174,13 @@ fn encode_changes(plan: &Plan, keep: impl Fn(&ResourceChange) -> bool) -> String
         .iter()
         .map(|(k, v)| (k.clone(), to_tagged_json(v)))
         .collect();
+    let block_shapes = plan
+        .block_shapes
+        .iter()
+        .map(|(k, shape)| (k.clone(), shape_json(shape)))
+        .collect();
     let doc = PlanDoc {
+        block_shapes,
         changes,
         config_digest: &plan.config_digest,
         drift,
@@ -185,6 +195,45 @@ fn encode_changes(plan: &Plan, keep: impl Fn(&ResourceChange) -> bool) -> String
         variables,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+fn nesting_str(n: Nesting) -> &'static str {
+    match n {
+        Nesting::Single => "single",
+        Nesting::List => "list",
+        Nesting::Set => "set",
+        Nesting::Map => "map",
+    }
+}
+
+/// `{"name": {"nesting": "list", "blocks": {...}}, ...}`.
+fn shape_json(shape: &BlockShape) -> Json {
+    Json::Object(
+        shape
+            .0
+            .iter()
+            .map(|(name, (nesting, inner))| {
+                let doc = json!({"nesting": nesting_str(*nesting), "blocks": shape_json(inner)});
+                (name.clone(), doc)
+            })
+            .collect(),
+    )
+}
+
+fn shape_from_json(j: &Json) -> Option<BlockShape> {
+    let mut shape = BlockShape::default();
+    for (name, doc) in j.as_object()? {
+        let nesting = match doc.get("nesting")?.as_str()? {
+            "single" => Nesting::Single,
+            "list" => Nesting::List,
+            "set" => Nesting::Set,
+            "map" => Nesting::Map,
+            _ => return None,
+        };
+        let inner = shape_from_json(doc.get("blocks")?)?;
+        shape.0.insert(name.clone(), (nesting, inner));
+    }
+    Some(shape)
 }
 
 /// Decodes a saved plan.
@@ -224,6 +273,14 @@ pub fn decode(text: &str) -> Result<Plan, PlanFileError> {
             .unwrap_or_default(),
         ..Default::default()
     };
+    // Plans saved before block shapes were recorded have none: their
+    // nested blocks render as attributes.
+    if let Some(Json::Object(shapes)) = doc.get("block_shapes") {
+        for (k, v) in shapes {
+            let shape = shape_from_json(v).ok_or_else(|| bad("block_shapes"))?;
+            plan.block_shapes.insert(k.clone(), shape);
+        }
+    }
     if let Some(Json::Object(vars)) = doc.get("variables") {
         for (k, v) in vars {
             plan.variables
@@ -548,8 +605,35 @@ mod tests {
             refreshed: true,
             targets: vec!["terraform_data.x".into()],
             variables: [("v".to_string(), Value::from("x"))].into_iter().collect(),
+            block_shapes: [(
+                "terraform_data".to_string(),
+                BlockShape(
+                    [(
+                        "disk".to_string(),
+                        (
+                            Nesting::List,
+                            BlockShape(
+                                [("tag".to_string(), (Nesting::Map, BlockShape::default()))].into(),
+                            ),
+                        ),
+                    )]
+                    .into(),
+                ),
+            )]
+            .into(),
             ..Default::default()
         }
+    }
+
+    /// Plans saved before block shapes were recorded still load.
+    #[test]
+    fn loads_plans_without_block_shapes() {
+        let plan = sample_plan();
+        let mut doc: Json = serde_json::from_str(&encode(&plan)).unwrap();
+        doc.as_object_mut().unwrap().remove("block_shapes");
+        let back = decode(&doc.to_string()).unwrap();
+        assert!(back.block_shapes.is_empty());
+        assert_eq!(back.changes, plan.changes);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! `(sensitive value)`, `# forces replacement`, and the
 //! "Plan: X to add, Y to change, Z to destroy." line.
 
-use crate::changes::{Action, Drift, Plan, PlanMode, ResourceChange};
+use crate::address::InstanceAddr;
+use crate::changes::{Action, BlockShape, Drift, Plan, PlanMode, ResourceChange};
+use gitform_provider::Nesting;
 use gitform_value::{AttrPath, PathStep, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -54,7 +56,7 @@ pub fn render_plan(plan: &Plan, opts: RenderOptions) -> String {
     let st = Style { color: opts.color };
     let mut out = String::new();
     if !plan.drift.is_empty() {
-        render_drift(&plan.drift, &st, plan.mode, &mut out);
+        render_drift(&plan.drift, &plan.block_shapes, &st, plan.mode, &mut out);
     }
     let changes: Vec<&ResourceChange> = plan
         .changes
@@ -118,7 +120,7 @@ pub fn render_plan(plan: &Plan, opts: RenderOptions) -> String {
         out.push_str("\ngitform will perform the following actions:\n");
         for ch in &changes {
             out.push('\n');
-            render_change(ch, &st, &mut out);
+            render_change(ch, &plan.block_shapes, &st, &mut out);
         }
         let c = plan.counts();
         out.push('\n');
@@ -182,7 +184,23 @@ fn color_of(a: Action) -> &'static str {
     }
 }
 
-fn render_drift(drift: &[Drift], st: &Style, mode: PlanMode, out: &mut String) {
+/// The nested block types of `addr`'s type, as the plan recorded them
+/// (none for a plan saved without them).
+fn shape_of<'a>(shapes: &'a BTreeMap<String, BlockShape>, addr: &InstanceAddr) -> &'a BlockShape {
+    static NONE: BlockShape = BlockShape(BTreeMap::new());
+    let r = &addr.resource;
+    shapes
+        .get(&BlockShape::key(r.mode, &r.type_name))
+        .unwrap_or(&NONE)
+}
+
+fn render_drift(
+    drift: &[Drift],
+    shapes: &BTreeMap<String, BlockShape>,
+    st: &Style,
+    mode: PlanMode,
+    out: &mut String,
+) {
     out.push('\n');
     out.push_str(&st.bold("Note: Objects have changed outside of gitform"));
     out.push_str("\n\ngitform detected the following changes made outside of gitform since the\n");
@@ -200,7 +218,17 @@ fn render_drift(drift: &[Drift], st: &Style, mode: PlanMode, out: &mut String) {
                     r.type_name,
                     r.name
                 );
-                render_body(Some(&d.before), Some(after), Action::Update, &[], st, out);
+                render_body(
+                    Some(&d.before),
+                    Some(after),
+                    Action::Update,
+                    &[],
+                    shape_of(shapes, &d.addr),
+                    3,
+                    true,
+                    st,
+                    out,
+                );
             }
             None => {
                 let _ = writeln!(out, "  # {} has been deleted", d.addr);
@@ -211,7 +239,17 @@ fn render_drift(drift: &[Drift], st: &Style, mode: PlanMode, out: &mut String) {
                     r.type_name,
                     r.name
                 );
-                render_body(Some(&d.before), None, Action::Delete, &[], st, out);
+                render_body(
+                    Some(&d.before),
+                    None,
+                    Action::Delete,
+                    &[],
+                    shape_of(shapes, &d.addr),
+                    3,
+                    true,
+                    st,
+                    out,
+                );
             }
         }
         out.push_str("    }\n");
@@ -228,7 +266,12 @@ fn render_drift(drift: &[Drift], st: &Style, mode: PlanMode, out: &mut String) {
     out.push('\n');
 }
 
-fn render_change(ch: &ResourceChange, st: &Style, out: &mut String) {
+fn render_change(
+    ch: &ResourceChange,
+    shapes: &BTreeMap<String, BlockShape>,
+    st: &Style,
+    out: &mut String,
+) {
     let addr = match &ch.deposed {
         Some(key) => format!("{} (deposed object {key})", ch.addr),
         None => ch.addr.to_string(),
@@ -293,36 +336,49 @@ fn render_change(ch: &ResourceChange, st: &Style, out: &mut String) {
         ch.after.as_ref(),
         ch.action,
         &ch.requires_replace,
+        shape_of(shapes, &ch.addr),
+        3,
+        true,
         st,
         out,
     );
     out.push_str("    }\n");
 }
 
-/// Renders the attributes of an object diff at the resource level.
+/// Renders the body of an object diff: its attributes, aligned, then its
+/// nested blocks (the names `shape` lists), each as `name { ... }`, as
+/// Terraform lays them out. `level` is the indentation of the attribute
+/// lines (3 for a resource); `top` marks the resource itself, whose
+/// identifying attributes are shown even when unchanged.
+#[allow(clippy::too_many_arguments)]
 fn render_body(
     before: Option<&Value>,
     after: Option<&Value>,
     action: Action,
     replace: &[AttrPath],
+    shape: &BlockShape,
+    level: usize,
+    top: bool,
     st: &Style,
     out: &mut String,
 ) {
     let empty = BTreeMap::new();
     let b = before.and_then(|v| v.as_entries()).unwrap_or(&empty);
     let a = after.and_then(|v| v.as_entries()).unwrap_or(&empty);
-    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let shown: Vec<&String> = keys
+    let keys: Vec<&String> = keys_all(b, a)
         .into_iter()
+        .filter(|k| !shape.0.contains_key(*k))
+        .collect();
+    let shown: Vec<&String> = keys
+        .iter()
+        .copied()
         .filter(|k| {
             let bv = b.get(*k).filter(|v| !v.is_null());
             let av = a.get(*k).filter(|v| !v.is_null());
             match (bv, av) {
                 (None, None) => false,
                 (Some(x), Some(y)) if same(x, y) => {
-                    action == Action::Delete || IDENTIFYING.contains(&k.as_str())
+                    action == Action::Delete || (top && IDENTIFYING.contains(&k.as_str()))
                 }
                 _ => true,
             }
@@ -330,7 +386,7 @@ fn render_body(
         .collect();
     let width = shown.iter().map(|k| k.len()).max().unwrap_or(0);
     let mut hidden = 0;
-    for k in &keys_all(b, a) {
+    for k in &keys {
         let bv = b.get(*k).filter(|v| !v.is_null());
         let av = a.get(*k).filter(|v| !v.is_null());
         if !shown.contains(k) {
@@ -342,7 +398,7 @@ fn render_body(
         let forces = replace
             .iter()
             .any(|p| p.0.first() == Some(&PathStep::Attr((*k).clone())) && p.0.len() == 1);
-        diff_attr(k, width, bv, av, 3, forces, st, out);
+        diff_attr(k, width, bv, av, level, forces, st, out);
     }
     if hidden > 0 && action != Action::Create {
         let noun = if hidden == 1 {
@@ -350,7 +406,171 @@ fn render_body(
         } else {
             "attributes"
         };
-        let _ = writeln!(out, "        # ({hidden} unchanged {noun} hidden)");
+        let _ = writeln!(
+            out,
+            "{}# ({hidden} unchanged {noun} hidden)",
+            "  ".repeat(level + 1)
+        );
+    }
+    render_blocks(b, a, action, replace, shape, level, st, out);
+}
+
+/// The nested blocks of a body, after its attributes: each block (each
+/// element of a list, set or map of blocks) as `name { ... }` with its own
+/// symbol, `name (known after apply)` for a block the provider will decide,
+/// and a count of the unchanged ones. A blank line goes before each.
+#[allow(clippy::too_many_arguments)]
+fn render_blocks(
+    b: &BTreeMap<String, Value>,
+    a: &BTreeMap<String, Value>,
+    action: Action,
+    replace: &[AttrPath],
+    shape: &BlockShape,
+    level: usize,
+    st: &Style,
+    out: &mut String,
+) {
+    let indent = "  ".repeat(level);
+    let mut unchanged = 0;
+    for (name, (nesting, inner)) in &shape.0 {
+        let bv = b.get(name).filter(|v| !v.is_null());
+        let av = a.get(name).filter(|v| !v.is_null());
+        let forces = replace
+            .iter()
+            .any(|p| p.0.len() > 1 && p.0.first() == Some(&PathStep::Attr(name.clone())));
+        let comment = if forces {
+            st.paint("31", " # forces replacement")
+        } else {
+            String::new()
+        };
+        if av.is_some_and(|v| !v.is_known()) {
+            let had_blocks =
+                bv.is_some_and(|v| block_elements(*nesting, v).is_none_or(|e| !e.is_empty()));
+            let sym = if had_blocks {
+                Action::Update
+            } else {
+                Action::Create
+            };
+            let _ = writeln!(
+                out,
+                "\n{indent}{} {name} (known after apply){comment}",
+                st.symbol(sym)
+            );
+            continue;
+        }
+        let (Some(before), Some(after)) = (
+            bv.map_or(Some(Vec::new()), |v| block_elements(*nesting, v)),
+            av.map_or(Some(Vec::new()), |v| block_elements(*nesting, v)),
+        ) else {
+            // Not the shape the schema gives (a sensitive or partly
+            // unknown collection): shown as an attribute.
+            out.push('\n');
+            diff_attr(name, name.len(), bv, av, level, forces, st, out);
+            continue;
+        };
+        for (label, eb, ea) in pair_blocks(*nesting, &before, &after) {
+            let elem = match (eb, ea) {
+                (None, None) => continue,
+                (None, Some(_)) => Action::Create,
+                (Some(_), None) => Action::Delete,
+                (Some(x), Some(y)) if same(x, y) => {
+                    unchanged += 1;
+                    continue;
+                }
+                (Some(_), Some(_)) => Action::Update,
+            };
+            let label = label.map(|l| format!(" {l:?}")).unwrap_or_default();
+            let mut body = String::new();
+            render_body(eb, ea, elem, &[], inner, level + 2, false, st, &mut body);
+            let sym = st.symbol(elem);
+            if body.is_empty() {
+                let _ = writeln!(out, "\n{indent}{sym} {name}{label} {{}}{comment}");
+            } else {
+                let _ = writeln!(out, "\n{indent}{sym} {name}{label} {{{comment}");
+                out.push_str(&body);
+                let _ = writeln!(out, "{}}}", "  ".repeat(level + 1));
+            }
+        }
+    }
+    if unchanged > 0 && action != Action::Create {
+        let noun = if unchanged == 1 { "block" } else { "blocks" };
+        let _ = writeln!(
+            out,
+            "\n{}# ({unchanged} unchanged {noun} hidden)",
+            "  ".repeat(level + 1)
+        );
+    }
+}
+
+/// The blocks a value holds under `nesting`, with their map keys; `None`
+/// when the value does not have that shape.
+fn block_elements(nesting: Nesting, v: &Value) -> Option<Vec<(Option<&String>, &Value)>> {
+    if v.is_sensitive() || !v.is_known() {
+        return None;
+    }
+    match (nesting, v) {
+        (Nesting::Single, Value::Object(_)) => Some(vec![(None, v)]),
+        (Nesting::List | Nesting::Set, _) => {
+            let elements = v.as_elements()?;
+            Some(elements.iter().map(|e| (None, e)).collect())
+        }
+        (Nesting::Map, Value::Map(m) | Value::Object(m)) => {
+            Some(m.iter().map(|(k, e)| (Some(k), e)).collect())
+        }
+        _ => None,
+    }
+}
+
+type BlockPair<'a> = (Option<&'a String>, Option<&'a Value>, Option<&'a Value>);
+
+/// Pairs the blocks before and after: by position in a list, by key in a
+/// map, by equality in a set (a set's blocks have no identity: a changed
+/// one is a removal and an addition).
+fn pair_blocks<'a>(
+    nesting: Nesting,
+    before: &[(Option<&'a String>, &'a Value)],
+    after: &[(Option<&'a String>, &'a Value)],
+) -> Vec<BlockPair<'a>> {
+    match nesting {
+        Nesting::Single | Nesting::List => (0..before.len().max(after.len()))
+            .map(|i| (None, before.get(i).map(|e| e.1), after.get(i).map(|e| e.1)))
+            .collect(),
+        Nesting::Map => {
+            let mut keys: Vec<&String> = before.iter().chain(after).filter_map(|e| e.0).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .map(|k| {
+                    let find = |side: &[(Option<&'a String>, &'a Value)]| {
+                        side.iter().find(|e| e.0 == Some(k)).map(|e| e.1)
+                    };
+                    (Some(k), find(before), find(after))
+                })
+                .collect()
+        }
+        Nesting::Set => {
+            let mut pairs: Vec<BlockPair<'a>> = Vec::new();
+            let mut matched = vec![false; after.len()];
+            for (_, x) in before {
+                let hit = after
+                    .iter()
+                    .enumerate()
+                    .position(|(j, (_, y))| !matched[j] && same(x, y));
+                match hit {
+                    Some(j) => {
+                        matched[j] = true;
+                        pairs.push((None, Some(*x), Some(after[j].1)));
+                    }
+                    None => pairs.push((None, Some(*x), None)),
+                }
+            }
+            for (j, (_, y)) in after.iter().enumerate() {
+                if !matched[j] {
+                    pairs.push((None, None, Some(*y)));
+                }
+            }
+            pairs
+        }
     }
 }
 
@@ -649,4 +869,163 @@ fn render_string(s: &str, level: usize) -> String {
 /// The rule printed between sections.
 pub fn rule() -> &'static str {
     RULE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::parse_instance;
+
+    /// `disk` (a list of blocks with a nested `tag` map of blocks), `rule`
+    /// (a set of blocks) and `options` (a single block).
+    fn shape() -> BlockShape {
+        let tag = BlockShape::default();
+        let disk = BlockShape([("tag".to_string(), (Nesting::Map, tag))].into());
+        BlockShape(
+            [
+                ("disk".to_string(), (Nesting::List, disk)),
+                ("rule".to_string(), (Nesting::Set, BlockShape::default())),
+                (
+                    "options".to_string(),
+                    (Nesting::Single, BlockShape::default()),
+                ),
+            ]
+            .into(),
+        )
+    }
+
+    fn disk(size: i64) -> Value {
+        Value::object([
+            ("size", Value::from(size)),
+            ("type", Value::from("gp3")),
+            ("tag", Value::Map(BTreeMap::new())),
+        ])
+    }
+
+    fn rule(port: i64) -> Value {
+        Value::object([("port", Value::from(port))])
+    }
+
+    fn change(action: Action, before: Option<Value>, after: Option<Value>) -> ResourceChange {
+        ResourceChange {
+            addr: parse_instance("test_machine.m").unwrap(),
+            provider: "provider[\"test\"]".into(),
+            action,
+            reason: None,
+            before,
+            after,
+            requires_replace: Vec::new(),
+            private: None,
+            dependencies: Vec::new(),
+            schema_version: 0,
+            create_before_destroy: false,
+            deposed: None,
+        }
+    }
+
+    fn render(action: Action, before: Option<Value>, after: Option<Value>) -> String {
+        let plan = Plan {
+            changes: vec![change(action, before, after)],
+            block_shapes: [("test_machine".to_string(), shape())].into(),
+            ..Plan::default()
+        };
+        let text = render_plan(&plan, RenderOptions::default());
+        let start = text.find("  # test_machine.m").expect("the change");
+        let end = text.find("\nPlan:").expect("the summary");
+        text[start..end].to_string()
+    }
+
+    #[test]
+    fn created_blocks_follow_the_attributes() {
+        let after = Value::object([
+            ("id", Value::unknown()),
+            ("name", Value::from("m")),
+            ("disk", Value::List(vec![disk(8)])),
+            ("rule", Value::Set(Vec::new())),
+            ("options", Value::unknown()),
+        ]);
+        let expected = r#"  # test_machine.m will be created
+  + resource "test_machine" "m" {
+      + id   = (known after apply)
+      + name = "m"
+
+      + disk {
+          + size = 8
+          + type = "gp3"
+        }
+
+      + options (known after apply)
+    }
+"#;
+        assert_eq!(render(Action::Create, None, Some(after)), expected);
+    }
+
+    #[test]
+    fn updated_blocks_show_their_own_diff() {
+        let before = Value::object([
+            ("id", Value::from("m-1")),
+            ("disk", Value::List(vec![disk(8), disk(100)])),
+            ("rule", Value::Set(vec![rule(22), rule(80)])),
+            ("options", Value::object([("fast", Value::from(true))])),
+        ]);
+        let after = Value::object([
+            ("id", Value::from("m-1")),
+            ("disk", Value::List(vec![disk(16), disk(100)])),
+            ("rule", Value::Set(vec![rule(22), rule(443)])),
+            ("options", Value::object([("fast", Value::from(true))])),
+        ]);
+        let expected = r#"  # test_machine.m will be updated in-place
+  ~ resource "test_machine" "m" {
+        id = "m-1"
+
+      ~ disk {
+          ~ size = 8 -> 16
+            # (1 unchanged attribute hidden)
+        }
+
+      - rule {
+          - port = 80 -> null
+        }
+
+      + rule {
+          + port = 443
+        }
+
+        # (3 unchanged blocks hidden)
+    }
+"#;
+        assert_eq!(render(Action::Update, Some(before), Some(after)), expected);
+    }
+
+    #[test]
+    fn destroyed_blocks_are_all_shown() {
+        let before = Value::object([
+            ("id", Value::from("m-1")),
+            ("disk", Value::List(vec![disk(8)])),
+            ("options", Value::Null),
+        ]);
+        let expected = r#"  # test_machine.m will be destroyed
+  - resource "test_machine" "m" {
+      - id = "m-1" -> null
+
+      - disk {
+          - size = 8 -> null
+          - type = "gp3" -> null
+        }
+    }
+"#;
+        assert_eq!(render(Action::Delete, Some(before), None), expected);
+    }
+
+    /// A plan saved without block shapes renders its blocks as attributes.
+    #[test]
+    fn without_shapes_blocks_are_attributes() {
+        let after = Value::object([("disk", Value::List(vec![rule(1)]))]);
+        let plan = Plan {
+            changes: vec![change(Action::Create, None, Some(after))],
+            ..Plan::default()
+        };
+        let text = render_plan(&plan, RenderOptions::default());
+        assert!(text.contains("      + disk = [\n"), "{text}");
+    }
 }

@@ -138,6 +138,8 @@ pub(crate) struct Results {
     pub applied: crate::changes::ChangeCounts,
     /// The refresh reads, batched per provider configuration and type.
     pub(crate) reads: crate::refresh::Reads,
+    /// Plan: the nested block types of the types with changes or drift.
+    pub block_shapes: BTreeMap<String, crate::changes::BlockShape>,
 }
 
 impl Results {
@@ -193,6 +195,36 @@ pub(crate) struct Run {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Run {
+    /// [`crate::changes::Plan::block_shapes`] for the types of `addrs`,
+    /// from the schemas of the providers the run configured.
+    pub(crate) fn block_shapes<'a>(
+        &self,
+        addrs: impl Iterator<Item = &'a InstanceAddr>,
+    ) -> BTreeMap<String, crate::changes::BlockShape> {
+        let mut types: HashSet<(Mode, &str)> = HashSet::new();
+        for addr in addrs {
+            types.insert((addr.resource.mode, addr.resource.type_name.as_str()));
+        }
+        let providers: Vec<Arc<ProviderInstance>> =
+            lock(&self.providers).values().cloned().collect();
+        let mut out = BTreeMap::new();
+        for (mode, type_name) in types {
+            let schema = providers.iter().find_map(|p| match mode {
+                Mode::Managed => p.resource_schema(type_name),
+                Mode::Data => p.data_source_schema(type_name),
+            });
+            let Some(schema) = schema else { continue };
+            let shape = crate::changes::BlockShape::of(&schema.block);
+            if shape.is_empty() {
+                continue;
+            }
+            out.insert(crate::changes::BlockShape::key(mode, type_name), shape);
+        }
+        out
+    }
 }
 
 fn state_mode(m: Mode) -> StateMode {
