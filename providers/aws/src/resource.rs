@@ -120,11 +120,14 @@ impl Planning<'_> {
         crate::attrs::set_attr(&mut self.planned, name, v);
     }
 
-    /// Makes an attribute "known after apply".
+    /// Makes an attribute, or a nested block type's blocks, "known after
+    /// apply".
     pub fn set_unknown(&mut self, name: &str, schema: &Block) {
         if let Some(a) = schema.attributes.get(name) {
             let ty = a.ty.clone();
             self.set(name, Value::Unknown(ty));
+        } else if let Some(b) = schema.blocks.get(name) {
+            self.set(name, Value::Unknown(b.implied_type()));
         }
     }
 

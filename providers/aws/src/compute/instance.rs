@@ -50,6 +50,24 @@ use std::collections::{BTreeMap, HashMap};
 /// The resource type.
 pub struct Ec2Instance;
 
+/// The optional and computed block types of hashicorp/aws's
+/// `aws_instance`: planned "(known after apply)" on create when the
+/// configuration has none (`credit_specification` and `launch_template` are
+/// optional only).
+const EC2_FILLED_BLOCKS: [&str; 11] = [
+    "capacity_reservation_specification",
+    "cpu_options",
+    "ebs_block_device",
+    "enclave_options",
+    "ephemeral_block_device",
+    "instance_market_options",
+    "maintenance_options",
+    "metadata_options",
+    "network_interface",
+    "private_dns_name_options",
+    "root_block_device",
+];
+
 const TIMEOUTS: Timeouts = Timeouts {
     create: Some(minutes(10)),
     read: Some(minutes(15)),
@@ -117,7 +135,10 @@ fn full_schema_block() -> Block {
         .attr("disable_api_termination", b())
         .attr("ebs_optimized", b())
         .attr("enable_primary_ipv6", b().force_new())
-        .attr("get_password_data", Attribute::optional(Type::Bool))
+        .attr(
+            "get_password_data",
+            Attribute::optional(Type::Bool).with_default(Value::Bool(false)),
+        )
         .attr("hibernation", Attribute::optional(Type::Bool).force_new())
         .attr("host_id", s().force_new())
         .attr("host_resource_group_arn", s().force_new())
@@ -497,9 +518,15 @@ fn state_from(
         Value::Bool(i.ebs_optimized().unwrap_or(false)),
     );
     m.insert("enable_primary_ipv6".to_string(), Value::Bool(false));
+    // Null in states written before it had its default.
+    let get_password_data = keep(prior, "get_password_data");
     m.insert(
         "get_password_data".to_string(),
-        keep(prior, "get_password_data"),
+        if get_password_data.is_null() {
+            Value::Bool(false)
+        } else {
+            get_password_data
+        },
     );
     let hibernation = i.hibernation_options().and_then(|h| h.configured());
     m.insert(
@@ -1117,6 +1144,9 @@ impl Resource for Ec2Instance {
         out
     }
 
+    /// Unconfigured blocks that EC2 fills in are planned unknown on
+    /// create ([`EC2_FILLED_BLOCKS`]).
+    ///
     /// `user_data` is planned as the SHA-1 of the configured script, as
     /// hashicorp/aws's StateFunc records it (`create`/`update` send the
     /// script from the configuration); `user_data_base64` as written. A
@@ -1127,6 +1157,16 @@ impl Resource for Ec2Instance {
             p.set("user_data", hash);
         }
         let Some(prior) = p.prior else {
+            // Blocks that EC2 fills in when the configuration has none:
+            // hashicorp/aws plans them unknown on create, and Terraform
+            // shows them "(known after apply)". (The state records them
+            // only when configured, so a later plan has nothing to diff.)
+            let schema = full_schema_block();
+            for name in EC2_FILLED_BLOCKS {
+                if blocks(p.config, name).is_empty() {
+                    p.set_unknown(name, &schema);
+                }
+            }
             return;
         };
         if let (Some(new), Some(old)) = (
