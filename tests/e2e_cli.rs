@@ -417,6 +417,21 @@ fn parallelism_flag() {
         .stderr_has("Invalid parallelism");
 }
 
+/// A plan reports each data source it reads, as Terraform does; its id
+/// is the file's SHA-1 for `local_file`.
+#[test]
+fn plan_reports_data_source_reads() {
+    let w = Work::main(
+        "data \"local_file\" \"greeting\" {\n  filename = \"${path.module}/greeting.txt\"\n}\n",
+    );
+    w.write("greeting.txt", "hello\n");
+    let run = w.run(&["plan"]).ok();
+    let run = run.stdout_has("data.local_file.greeting: Reading...\n");
+    run.stdout_has(
+        "data.local_file.greeting: Read complete after 0s [id=f572d396fae9206628714fb2ce00f72e94f2258f]",
+    );
+}
+
 #[test]
 fn show_state_and_outputs() {
     let w = Work::fixture("cli/basic");

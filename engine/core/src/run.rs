@@ -1363,6 +1363,7 @@ impl Run {
                 pinst.clone(),
                 schema.clone(),
                 self.sem.clone(),
+                self.observer.clone(),
                 PlanOne {
                     addr,
                     deps_pending,
@@ -2195,6 +2196,7 @@ async fn plan_one(
     pinst: Arc<ProviderInstance>,
     schema: Arc<Schema>,
     sem: Arc<Semaphore>,
+    observer: Arc<dyn Observer>,
     p: PlanOne,
 ) -> Result<(ResourceChange, Value), Diagnostics> {
     let with_addr = |ds: Vec<Diagnostic>| -> Diagnostics {
@@ -2230,6 +2232,10 @@ async fn plan_one(
     if p.data {
         if p.config.is_wholly_known() && !p.deps_pending {
             let _permit = sem.acquire().await;
+            // "Reading..." and "Read complete after 1s [id=...]", as
+            // Terraform reports a data source read while it plans.
+            let started = Instant::now();
+            observer.started(&p.addr, Action::Read);
             let resp = pinst
                 .provider
                 .read_data(ReadDataRequest {
@@ -2238,6 +2244,14 @@ async fn plan_one(
                 })
                 .await;
             let d = with_addr(resp.diagnostics);
+            let id = resp.state.get_attr("id").and_then(Value::as_str);
+            observer.finished(
+                &p.addr,
+                Action::Read,
+                !d.has_errors(),
+                started.elapsed(),
+                id,
+            );
             if d.has_errors() {
                 return Err(d);
             }
