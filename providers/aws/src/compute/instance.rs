@@ -68,6 +68,19 @@ const EC2_FILLED_BLOCKS: [&str; 11] = [
     "root_block_device",
 ];
 
+/// Plans the [`EC2_FILLED_BLOCKS`] that the configuration leaves out as
+/// unknown, for a new object (a create or a replacement): hashicorp/aws
+/// does, and Terraform shows them "(known after apply)". The state records
+/// such blocks only when configured, so the next plan has nothing to diff.
+fn plan_filled_blocks(p: &mut Planning<'_>) {
+    let schema = full_schema_block();
+    for name in EC2_FILLED_BLOCKS {
+        if blocks(p.config, name).is_empty() {
+            p.set_unknown(name, &schema);
+        }
+    }
+}
+
 const TIMEOUTS: Timeouts = Timeouts {
     create: Some(minutes(10)),
     read: Some(minutes(15)),
@@ -1144,8 +1157,8 @@ impl Resource for Ec2Instance {
         out
     }
 
-    /// Unconfigured blocks that EC2 fills in are planned unknown on
-    /// create ([`EC2_FILLED_BLOCKS`]).
+    /// Unconfigured blocks that EC2 fills in are planned unknown for a new
+    /// object ([`plan_filled_blocks`]).
     ///
     /// `user_data` is planned as the SHA-1 of the configured script, as
     /// hashicorp/aws's StateFunc records it (`create`/`update` send the
@@ -1157,16 +1170,7 @@ impl Resource for Ec2Instance {
             p.set("user_data", hash);
         }
         let Some(prior) = p.prior else {
-            // Blocks that EC2 fills in when the configuration has none:
-            // hashicorp/aws plans them unknown on create, and Terraform
-            // shows them "(known after apply)". (The state records them
-            // only when configured, so a later plan has nothing to diff.)
-            let schema = full_schema_block();
-            for name in EC2_FILLED_BLOCKS {
-                if blocks(p.config, name).is_empty() {
-                    p.set_unknown(name, &schema);
-                }
-            }
+            plan_filled_blocks(p);
             return;
         };
         if let (Some(new), Some(old)) = (
@@ -1196,6 +1200,9 @@ impl Resource for Ec2Instance {
             for name in ["public_ip", "public_dns", "instance_state"] {
                 p.set_unknown(name, &schema);
             }
+        }
+        if !p.requires_replace.is_empty() {
+            plan_filled_blocks(p);
         }
     }
 
