@@ -549,6 +549,17 @@ impl gitform_engine::Observer for LogObserver {
         elapsed: std::time::Duration,
         _id: Option<&str>,
     ) {
+        // Data sources are read by every plan: at info level they would
+        // fill the log with a line per data source and cycle.
+        if action == Action::Read {
+            tracing::debug!(
+                resource = %addr,
+                ok,
+                elapsed_ms = elapsed.as_millis() as u64,
+                "data source read"
+            );
+            return;
+        }
         tracing::info!(
             resource = %addr,
             action = action.as_str(),

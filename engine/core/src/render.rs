@@ -225,7 +225,6 @@ fn render_drift(
                     &[],
                     shape_of(shapes, &d.addr),
                     3,
-                    true,
                     st,
                     out,
                 );
@@ -246,7 +245,6 @@ fn render_drift(
                     &[],
                     shape_of(shapes, &d.addr),
                     3,
-                    true,
                     st,
                     out,
                 );
@@ -338,7 +336,6 @@ fn render_change(
         &ch.requires_replace,
         shape_of(shapes, &ch.addr),
         3,
-        true,
         st,
         out,
     );
@@ -348,8 +345,8 @@ fn render_change(
 /// Renders the body of an object diff: its attributes, aligned, then its
 /// nested blocks (the names `shape` lists), each as `name { ... }`, as
 /// Terraform lays them out. `level` is the indentation of the attribute
-/// lines (3 for a resource); `top` marks the resource itself, whose
-/// identifying attributes are shown even when unchanged.
+/// lines (3 for a resource). Identifying attributes (`id`, `name`, `tags`)
+/// are shown even when unchanged, at every level, as Terraform does.
 #[allow(clippy::too_many_arguments)]
 fn render_body(
     before: Option<&Value>,
@@ -358,7 +355,6 @@ fn render_body(
     replace: &[AttrPath],
     shape: &BlockShape,
     level: usize,
-    top: bool,
     st: &Style,
     out: &mut String,
 ) {
@@ -378,7 +374,7 @@ fn render_body(
             match (bv, av) {
                 (None, None) => false,
                 (Some(x), Some(y)) if same(x, y) => {
-                    action == Action::Delete || (top && IDENTIFYING.contains(&k.as_str()))
+                    action == Action::Delete || IDENTIFYING.contains(&k.as_str())
                 }
                 _ => true,
             }
@@ -412,13 +408,16 @@ fn render_body(
             "  ".repeat(level + 1)
         );
     }
-    render_blocks(b, a, action, replace, shape, level, st, out);
+    let has_attributes = !keys.is_empty();
+    render_blocks(b, a, action, replace, shape, has_attributes, level, st, out);
 }
 
 /// The nested blocks of a body, after its attributes: each block (each
 /// element of a list, set or map of blocks) as `name { ... }` with its own
-/// symbol, `name (known after apply)` for a block the provider will decide,
-/// and a count of the unchanged ones. A blank line goes before each.
+/// symbol, `name (known after apply)` for blocks the provider will decide,
+/// and a count of the unchanged ones. As in Terraform, a blank line goes
+/// before each group of blocks of one type when the body has attributes,
+/// and before the count.
 #[allow(clippy::too_many_arguments)]
 fn render_blocks(
     b: &BTreeMap<String, Value>,
@@ -426,34 +425,39 @@ fn render_blocks(
     action: Action,
     replace: &[AttrPath],
     shape: &BlockShape,
+    has_attributes: bool,
     level: usize,
     st: &Style,
     out: &mut String,
 ) {
     let indent = "  ".repeat(level);
+    let gap = if has_attributes { "\n" } else { "" };
     let mut unchanged = 0;
     for (name, (nesting, inner)) in &shape.0 {
         let bv = b.get(name).filter(|v| !v.is_null());
         let av = a.get(name).filter(|v| !v.is_null());
+        let step = PathStep::Attr(name.clone());
+        // A path naming the blocks themselves marks their headers (a set's
+        // blocks cannot be told apart, so any path into them does too); a
+        // longer one goes down to the attribute it names.
         let forces = replace
             .iter()
-            .any(|p| p.0.len() > 1 && p.0.first() == Some(&PathStep::Attr(name.clone())));
+            .any(|p| p.0.first() == Some(&step) && (p.0.len() == 1 || *nesting == Nesting::Set));
         let comment = if forces {
             st.paint("31", " # forces replacement")
         } else {
             String::new()
         };
-        if av.is_some_and(|v| !v.is_known()) {
-            let had_blocks =
-                bv.is_some_and(|v| block_elements(*nesting, v).is_none_or(|e| !e.is_empty()));
-            let sym = if had_blocks {
+        let mut group_gap = gap;
+        if av.is_some_and(|v| !blocks_known(v)) {
+            let sym = if action == Action::Update && bv.is_some_and(|v| !no_blocks(*nesting, v)) {
                 Action::Update
             } else {
-                Action::Create
+                action
             };
             let _ = writeln!(
                 out,
-                "\n{indent}{} {name} (known after apply){comment}",
+                "{group_gap}{indent}{} {name} (known after apply){comment}",
                 st.symbol(sym)
             );
             continue;
@@ -462,13 +466,16 @@ fn render_blocks(
             bv.map_or(Some(Vec::new()), |v| block_elements(*nesting, v)),
             av.map_or(Some(Vec::new()), |v| block_elements(*nesting, v)),
         ) else {
-            // Not the shape the schema gives (a sensitive or partly
-            // unknown collection): shown as an attribute.
-            out.push('\n');
+            // Sensitive blocks, or a value not of the schema's shape: shown
+            // as an attribute (`(sensitive value)` for the former).
+            out.push_str(group_gap);
             diff_attr(name, name.len(), bv, av, level, forces, st, out);
             continue;
         };
-        for (label, eb, ea) in pair_blocks(*nesting, &before, &after) {
+        for (position, (label, eb, ea)) in pair_blocks(*nesting, &before, &after)
+            .into_iter()
+            .enumerate()
+        {
             let elem = match (eb, ea) {
                 (None, None) => continue,
                 (None, Some(_)) => Action::Create,
@@ -479,17 +486,19 @@ fn render_blocks(
                 }
                 (Some(_), Some(_)) => Action::Update,
             };
+            let within = paths_within(replace, &step, *nesting, position, label);
             let label = label.map(|l| format!(" {l:?}")).unwrap_or_default();
             let mut body = String::new();
-            render_body(eb, ea, elem, &[], inner, level + 2, false, st, &mut body);
+            render_body(eb, ea, elem, &within, inner, level + 2, st, &mut body);
             let sym = st.symbol(elem);
             if body.is_empty() {
-                let _ = writeln!(out, "\n{indent}{sym} {name}{label} {{}}{comment}");
+                let _ = writeln!(out, "{group_gap}{indent}{sym} {name}{label} {{}}{comment}");
             } else {
-                let _ = writeln!(out, "\n{indent}{sym} {name}{label} {{{comment}");
+                let _ = writeln!(out, "{group_gap}{indent}{sym} {name}{label} {{{comment}");
                 out.push_str(&body);
                 let _ = writeln!(out, "{}}}", "  ".repeat(level + 1));
             }
+            group_gap = "";
         }
     }
     if unchanged > 0 && action != Action::Create {
@@ -502,23 +511,68 @@ fn render_blocks(
     }
 }
 
+/// The replacement paths that lead into one block (the one at `position`
+/// of a list, under `label` in a map, the only one of a single block),
+/// relative to it.
+fn paths_within(
+    replace: &[AttrPath],
+    step: &PathStep,
+    nesting: Nesting,
+    position: usize,
+    label: Option<&String>,
+) -> Vec<AttrPath> {
+    replace
+        .iter()
+        .filter_map(|p| {
+            let rest = p.0.strip_prefix(std::slice::from_ref(step))?;
+            let rest = match (nesting, rest.first()) {
+                (Nesting::Single, _) => rest,
+                (Nesting::List, Some(PathStep::Index(i)))
+                    if usize::try_from(*i).ok() == Some(position) =>
+                {
+                    &rest[1..]
+                }
+                (Nesting::Map, Some(PathStep::Key(k))) if Some(k) == label => &rest[1..],
+                _ => return None,
+            };
+            (!rest.is_empty()).then(|| AttrPath(rest.to_vec()))
+        })
+        .collect()
+}
+
+/// False when the blocks, or any one of them, are not known yet (a
+/// `dynamic` block whose `for_each` is unknown, or a provider's unknown).
+fn blocks_known(v: &Value) -> bool {
+    match v.unmarked() {
+        Value::Unknown(_) => false,
+        Value::List(l) | Value::Set(l) | Value::Tuple(l) => l.iter().all(Value::is_known),
+        Value::Map(m) => m.values().all(Value::is_known),
+        _ => true,
+    }
+}
+
+fn no_blocks(nesting: Nesting, v: &Value) -> bool {
+    block_elements(nesting, v).is_some_and(|e| e.is_empty())
+}
+
 /// The blocks a value holds under `nesting`, with their map keys; `None`
-/// when the value does not have that shape.
+/// when a block is sensitive or the value does not have that shape.
 fn block_elements(nesting: Nesting, v: &Value) -> Option<Vec<(Option<&String>, &Value)>> {
     if v.is_sensitive() || !v.is_known() {
         return None;
     }
-    match (nesting, v) {
-        (Nesting::Single, Value::Object(_)) => Some(vec![(None, v)]),
-        (Nesting::List | Nesting::Set, _) => {
-            let elements = v.as_elements()?;
-            Some(elements.iter().map(|e| (None, e)).collect())
-        }
+    let elements: Vec<(Option<&String>, &Value)> = match (nesting, v) {
+        (Nesting::Single, Value::Object(_)) => vec![(None, v)],
+        (Nesting::List | Nesting::Set, _) => v.as_elements()?.iter().map(|e| (None, e)).collect(),
         (Nesting::Map, Value::Map(m) | Value::Object(m)) => {
-            Some(m.iter().map(|(k, e)| (Some(k), e)).collect())
+            m.iter().map(|(k, e)| (Some(k), e)).collect()
         }
-        _ => None,
+        _ => return None,
+    };
+    if elements.iter().any(|(_, e)| e.is_sensitive()) {
+        return None;
     }
+    Some(elements)
 }
 
 type BlockPair<'a> = (Option<&'a String>, Option<&'a Value>, Option<&'a Value>);
@@ -986,7 +1040,6 @@ mod tests {
       - rule {
           - port = 80 -> null
         }
-
       + rule {
           + port = 443
         }
@@ -1015,6 +1068,66 @@ mod tests {
     }
 "#;
         assert_eq!(render(Action::Delete, Some(before), None), expected);
+    }
+
+    /// A path into a list block marks the attribute it names; a path to
+    /// set blocks marks their headers.
+    #[test]
+    fn forces_replacement_where_the_path_leads() {
+        let before = Value::object([
+            ("id", Value::from("m-1")),
+            ("disk", Value::List(vec![disk(8)])),
+            ("rule", Value::Set(vec![rule(22)])),
+        ]);
+        let after = Value::object([
+            ("id", Value::unknown()),
+            ("disk", Value::List(vec![disk(16)])),
+            ("rule", Value::Set(vec![rule(23)])),
+        ]);
+        let mut ch = change(Action::DeleteThenCreate, Some(before), Some(after));
+        ch.requires_replace = vec![
+            AttrPath(vec![
+                PathStep::Attr("disk".into()),
+                PathStep::Index(0),
+                PathStep::Attr("size".into()),
+            ]),
+            AttrPath::attr("rule"),
+        ];
+        let plan = Plan {
+            changes: vec![ch],
+            block_shapes: [("test_machine".to_string(), shape())].into(),
+            ..Plan::default()
+        };
+        let text = render_plan(&plan, RenderOptions::default());
+        assert!(
+            text.contains("          ~ size = 8 -> 16 # forces replacement\n"),
+            "{text}"
+        );
+        assert!(text.contains("      ~ disk {\n"), "{text}");
+        assert!(
+            text.contains("      - rule { # forces replacement\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("      + rule { # forces replacement\n"),
+            "{text}"
+        );
+    }
+
+    /// Blocks from a `dynamic` block whose `for_each` is unknown are
+    /// "(known after apply)" as a whole, not shown as empty blocks.
+    #[test]
+    fn partly_unknown_blocks_are_known_after_apply() {
+        let after = Value::object([
+            ("id", Value::unknown()),
+            ("disk", Value::List(vec![disk(8), Value::unknown()])),
+        ]);
+        let text = render(Action::Create, None, Some(after));
+        assert!(
+            text.contains("\n      + disk (known after apply)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("disk {"), "{text}");
     }
 
     /// A plan saved without block shapes renders its blocks as attributes.

@@ -208,8 +208,11 @@ impl Run {
         for addr in addrs {
             types.insert((addr.resource.mode, addr.resource.type_name.as_str()));
         }
-        let providers: Vec<Arc<ProviderInstance>> =
+        let mut providers: Vec<Arc<ProviderInstance>> =
             lock(&self.providers).values().cloned().collect();
+        // The same answer whatever the map's order, should two providers
+        // ever define one type name.
+        providers.sort_by(|a, b| a.name.cmp(&b.name));
         let mut out = BTreeMap::new();
         for (mode, type_name) in types {
             let schema = providers.iter().find_map(|p| match mode {

@@ -531,15 +531,9 @@ fn state_from(
         Value::Bool(i.ebs_optimized().unwrap_or(false)),
     );
     m.insert("enable_primary_ipv6".to_string(), Value::Bool(false));
-    // Null in states written before it had its default.
-    let get_password_data = keep(prior, "get_password_data");
     m.insert(
         "get_password_data".to_string(),
-        if get_password_data.is_null() {
-            Value::Bool(false)
-        } else {
-            get_password_data
-        },
+        keep(prior, "get_password_data"),
     );
     let hibernation = i.hibernation_options().and_then(|h| h.configured());
     m.insert(
@@ -1173,6 +1167,17 @@ impl Resource for Ec2Instance {
             plan_filled_blocks(p);
             return;
         };
+        // States written before `get_password_data` had its default hold
+        // null for it, which means the same as the default: no change.
+        if prior
+            .get_attr("get_password_data")
+            .is_none_or(Value::is_null)
+            && p.config
+                .get_attr("get_password_data")
+                .is_none_or(Value::is_null)
+        {
+            p.set("get_password_data", Value::Null);
+        }
         if let (Some(new), Some(old)) = (
             str_attr(&p.planned, "user_data"),
             str_attr(prior, "user_data"),
