@@ -323,21 +323,16 @@ async fn walk_run(run: &Arc<Run>) {
     .await;
     if matches!(run.phase, Phase::Plan(_)) {
         // Before the providers go: their schemas give the plan's shapes.
-        let shapes = {
-            let results = run.results.lock().unwrap_or_else(|e| e.into_inner());
-            run.block_shapes(
-                results
-                    .changes
-                    .iter()
-                    .filter(|c| c.action != Action::NoOp)
-                    .map(|c| &c.addr)
-                    .chain(results.drift.iter().map(|d| &d.addr)),
-            )
-        };
-        run.results
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .block_shapes = shapes;
+        let mut results = run.results.lock().unwrap_or_else(|e| e.into_inner());
+        let shapes = run.block_shapes(
+            results
+                .changes
+                .iter()
+                .filter(|c| c.action != Action::NoOp)
+                .map(|c| &c.addr)
+                .chain(results.drift.iter().map(|d| &d.addr)),
+        );
+        results.block_shapes = shapes;
     }
     for p in crate::run::take_providers(run) {
         p.provider.stop().await;

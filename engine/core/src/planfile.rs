@@ -197,15 +197,6 @@ fn encode_changes(plan: &Plan, keep: impl Fn(&ResourceChange) -> bool) -> String
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
-fn nesting_str(n: Nesting) -> &'static str {
-    match n {
-        Nesting::Single => "single",
-        Nesting::List => "list",
-        Nesting::Set => "set",
-        Nesting::Map => "map",
-    }
-}
-
 /// `{"name": {"nesting": "list", "blocks": {...}}, ...}`.
 fn shape_json(shape: &BlockShape) -> Json {
     Json::Object(
@@ -213,7 +204,7 @@ fn shape_json(shape: &BlockShape) -> Json {
             .0
             .iter()
             .map(|(name, (nesting, inner))| {
-                let doc = json!({"nesting": nesting_str(*nesting), "blocks": shape_json(inner)});
+                let doc = json!({"nesting": nesting.as_str(), "blocks": shape_json(inner)});
                 (name.clone(), doc)
             })
             .collect(),
@@ -223,13 +214,7 @@ fn shape_json(shape: &BlockShape) -> Json {
 fn shape_from_json(j: &Json) -> Option<BlockShape> {
     let mut shape = BlockShape::default();
     for (name, doc) in j.as_object()? {
-        let nesting = match doc.get("nesting")?.as_str()? {
-            "single" => Nesting::Single,
-            "list" => Nesting::List,
-            "set" => Nesting::Set,
-            "map" => Nesting::Map,
-            _ => return None,
-        };
+        let nesting = Nesting::parse(doc.get("nesting")?.as_str()?)?;
         let inner = shape_from_json(doc.get("blocks")?)?;
         shape.0.insert(name.clone(), (nesting, inner));
     }

@@ -102,6 +102,8 @@ pub struct Planning<'a> {
     pub prior: Option<&'a Value>,
     /// The configuration (may hold unknowns).
     pub config: &'a Value,
+    /// The type's full schema.
+    pub schema: &'a Block,
     /// The planned state: [`plan_resource`] with `tags_all` computed.
     pub planned: Value,
     /// Attributes that force replacement.
@@ -122,13 +124,15 @@ impl Planning<'_> {
 
     /// Makes an attribute, or a nested block type's blocks, "known after
     /// apply".
-    pub fn set_unknown(&mut self, name: &str, schema: &Block) {
-        if let Some(a) = schema.attributes.get(name) {
-            let ty = a.ty.clone();
-            self.set(name, Value::Unknown(ty));
-        } else if let Some(b) = schema.blocks.get(name) {
-            self.set(name, Value::Unknown(b.implied_type()));
-        }
+    pub fn set_unknown(&mut self, name: &str) {
+        let ty = if let Some(a) = self.schema.attributes.get(name) {
+            a.ty.clone()
+        } else if let Some(b) = self.schema.blocks.get(name) {
+            b.implied_type()
+        } else {
+            return;
+        };
+        self.set(name, Value::Unknown(ty));
     }
 
     /// Adds a replacement cause (the framework then plans the new object).
@@ -373,6 +377,7 @@ pub fn plan(r: &dyn Resource, tags: &TagConfig, req: PlanChangeRequest) -> PlanC
     let mut p = Planning {
         prior,
         config: &req.config,
+        schema: &schema.block,
         planned,
         requires_replace,
         diagnostics: Vec::new(),

@@ -293,6 +293,29 @@ pub enum Nesting {
     Map,
 }
 
+impl Nesting {
+    /// Its name where schemas are written down: `single`, `list`, `set`, `map`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Nesting::Single => "single",
+            Nesting::List => "list",
+            Nesting::Set => "set",
+            Nesting::Map => "map",
+        }
+    }
+
+    /// The nesting named `s` ([`Nesting::as_str`]).
+    pub fn parse(s: &str) -> Option<Nesting> {
+        Some(match s {
+            "single" => Nesting::Single,
+            "list" => Nesting::List,
+            "set" => Nesting::Set,
+            "map" => Nesting::Map,
+            _ => return None,
+        })
+    }
+}
+
 /// A nested block type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NestedBlock {

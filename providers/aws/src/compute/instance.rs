@@ -73,10 +73,9 @@ const EC2_FILLED_BLOCKS: [&str; 11] = [
 /// does, and Terraform shows them "(known after apply)". The state records
 /// such blocks only when configured, so the next plan has nothing to diff.
 fn plan_filled_blocks(p: &mut Planning<'_>) {
-    let schema = full_schema_block();
     for name in EC2_FILLED_BLOCKS {
         if blocks(p.config, name).is_empty() {
-            p.set_unknown(name, &schema);
+            p.set_unknown(name);
         }
     }
 }
@@ -1201,9 +1200,8 @@ impl Resource for Ec2Instance {
         }
         // A stop and start gives a new public address (without an EIP).
         if p.changes("instance_type") && p.requires_replace.is_empty() {
-            let schema = self.schema().block;
             for name in ["public_ip", "public_dns", "instance_state"] {
-                p.set_unknown(name, &schema);
+                p.set_unknown(name);
             }
         }
         if !p.requires_replace.is_empty() {

@@ -1037,14 +1037,13 @@ impl Resource for LaunchTemplateResource {
     /// A data change makes a new version: `latest_version` (and with
     /// `update_default_version`, `default_version`) are known after apply.
     fn plan(&self, p: &mut Planning<'_>) {
-        let schema = self.schema().block;
         let Some(prior) = p.prior else {
             return;
         };
         if data_changed(prior, &p.planned) {
-            p.set_unknown("latest_version", &schema);
+            p.set_unknown("latest_version");
             if bool_attr(&p.planned, "update_default_version") == Some(true) {
-                p.set_unknown("default_version", &schema);
+                p.set_unknown("default_version");
             }
         }
     }

@@ -213,10 +213,9 @@ impl Resource for EbsVolume {
     /// A new type with its own IOPS/throughput defaults recomputes them.
     fn plan(&self, p: &mut Planning<'_>) {
         if p.changes("type") {
-            let schema = self.schema().block;
             for name in ["iops", "throughput"] {
                 if p.config.get_attr(name).is_none_or(Value::is_null) {
-                    p.set_unknown(name, &schema);
+                    p.set_unknown(name);
                 }
             }
         }

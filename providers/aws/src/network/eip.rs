@@ -263,19 +263,18 @@ impl Resource for Eip {
             || plan.changes("network_interface")
             || plan.changes("associate_with_private_ip")
         {
-            let schema = self.schema().block;
             for name in ["association_id", "private_ip", "private_dns"] {
-                plan.set_unknown(name, &schema);
+                plan.set_unknown(name);
             }
             if plan.config.get_attr("instance").is_none_or(Value::is_null) {
-                plan.set_unknown("instance", &schema);
+                plan.set_unknown("instance");
             }
             if plan
                 .config
                 .get_attr("network_interface")
                 .is_none_or(Value::is_null)
             {
-                plan.set_unknown("network_interface", &schema);
+                plan.set_unknown("network_interface");
             }
         }
     }

@@ -327,14 +327,13 @@ impl Resource for NatGateway {
     }
 
     fn plan(&self, plan: &mut Planning<'_>) {
-        let schema = self.schema().block;
         if plan.changes("secondary_allocation_ids") {
-            plan.set_unknown("secondary_private_ip_addresses", &schema);
-            plan.set_unknown("secondary_private_ip_address_count", &schema);
+            plan.set_unknown("secondary_private_ip_addresses");
+            plan.set_unknown("secondary_private_ip_address_count");
         } else if plan.changes("secondary_private_ip_address_count") {
-            plan.set_unknown("secondary_private_ip_addresses", &schema);
+            plan.set_unknown("secondary_private_ip_addresses");
         } else if plan.changes("secondary_private_ip_addresses") {
-            plan.set_unknown("secondary_private_ip_address_count", &schema);
+            plan.set_unknown("secondary_private_ip_address_count");
         }
     }
 

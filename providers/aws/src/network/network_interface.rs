@@ -344,7 +344,6 @@ impl Resource for NetworkInterface {
     }
 
     fn plan(&self, plan: &mut Planning<'_>) {
-        let schema = self.schema().block;
         // No attachment block: attachments are managed elsewhere.
         if !plan
             .config
@@ -388,7 +387,7 @@ impl Resource for NetworkInterface {
             if plan.changes(source) {
                 for t in targets {
                     if !configured(plan.config, t) {
-                        plan.set_unknown(t, &schema);
+                        plan.set_unknown(t);
                     }
                 }
             }
@@ -400,7 +399,7 @@ impl Resource for NetworkInterface {
             ("ipv6_prefix_count", "ipv6_prefixes"),
         ] {
             if plan.changes(source) && !configured(plan.config, target) {
-                plan.set_unknown(target, &schema);
+                plan.set_unknown(target);
             }
         }
     }

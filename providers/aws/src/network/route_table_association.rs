@@ -141,8 +141,7 @@ impl Resource for RouteTableAssociation {
     fn plan(&self, plan: &mut Planning<'_>) {
         // Moving to another table makes a new association id.
         if plan.changes("route_table_id") {
-            let schema = self.schema().block;
-            plan.set_unknown("id", &schema);
+            plan.set_unknown("id");
         }
     }
 

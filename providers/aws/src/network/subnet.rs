@@ -336,8 +336,7 @@ impl Resource for Subnet {
             plan.replace("ipv6_cidr_block");
         }
         if plan.changes("ipv6_cidr_block") {
-            let schema = self.schema().block;
-            plan.set_unknown("ipv6_cidr_block_association_id", &schema);
+            plan.set_unknown("ipv6_cidr_block_association_id");
         }
     }
 

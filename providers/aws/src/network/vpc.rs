@@ -315,10 +315,9 @@ impl Resource for Vpc {
     fn plan(&self, plan: &mut Planning<'_>) {
         // Toggling the Amazon-provided IPv6 block re-associates it.
         if plan.changes("assign_generated_ipv6_cidr_block") {
-            let schema = self.schema().block;
             for name in ["ipv6_association_id", "ipv6_cidr_block"] {
                 if plan.config.get_attr(name).is_none_or(Value::is_null) {
-                    plan.set_unknown(name, &schema);
+                    plan.set_unknown(name);
                 }
             }
         }

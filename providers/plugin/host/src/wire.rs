@@ -461,12 +461,7 @@ fn encode_block(b: &Block) -> Json {
         .blocks
         .iter()
         .map(|(k, n)| {
-            let nesting = match n.nesting {
-                Nesting::Single => "single",
-                Nesting::List => "list",
-                Nesting::Set => "set",
-                Nesting::Map => "map",
-            };
+            let nesting = n.nesting.as_str();
             (
                 k.clone(),
                 json!({
@@ -560,17 +555,12 @@ fn decode_attribute(j: &Json, at: &str) -> Result<Attribute, WireError> {
 
 fn decode_nested(j: &Json, at: &str) -> Result<NestedBlock, WireError> {
     let m = members(j, at)?;
-    let nesting = match m.string("nesting")?.as_str() {
-        "single" => Nesting::Single,
-        "list" => Nesting::List,
-        "set" => Nesting::Set,
-        "map" => Nesting::Map,
-        other => {
-            return Err(WireError::new(
-                m.at("nesting"),
-                format!("expected single, list, set or map, found {other:?}"),
-            ))
-        }
+    let nesting = m.string("nesting")?;
+    let Some(nesting) = Nesting::parse(&nesting) else {
+        return Err(WireError::new(
+            m.at("nesting"),
+            format!("expected single, list, set or map, found {nesting:?}"),
+        ));
     };
     let block = match m.get("block") {
         Some(b) => decode_block(b, &m.at("block"))?,
